@@ -1,0 +1,196 @@
+"""``autograd-lite graph``: draw the computation graph of an expression or of an MLP."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import UsageError
+
+# The output formats of ``viz.save`` (repeated here so that ``--help`` needs no Graphviz).
+_FORMATS = ("dot", "svg", "png", "pdf")
+# An MLP larger than this is too slow to build and too dense to look at.
+_MAX_WEIGHTS = 20_000
+
+_EXAMPLES = """\
+examples:
+  autograd-lite graph "tanh(x*w + b)" --set x=2 w=-3 b=6.88 --backward -o graph.svg
+  autograd-lite graph "x*x + 1" --set x=3 --backward --text
+  autograd-lite graph --mlp 2,3,1 --seed 0 -o mlp.svg
+
+An expression that starts with '-' goes last, after '--':
+  autograd-lite graph --set x=2 --text -- "-x*x"
+Without -o the DOT text is printed (or, with --text, the graph as an indented tree).
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "graph",
+        help="draw the computation graph of an expression or an MLP",
+        description="Draw the computation graph of an expression (its variables set with\n"
+        "--set) or of a small Value MLP with the delta of each neuron: as DOT text, SVG,\n"
+        "PNG, PDF or an indented text tree.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("expression", nargs="?", help='an expression such as "tanh(x*w + b)"')
+    parser.add_argument(
+        "--set",
+        dest="assignments",
+        metavar="NAME=NUMBER",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="values of the expression's variables, e.g. --set x=2 w=-3",
+    )
+    parser.add_argument(
+        "--backward", action="store_true", help="run backward first, so gradients are shown"
+    )
+    parser.add_argument(
+        "--mlp",
+        metavar="SIZES",
+        help="draw a Value MLP instead: layer sizes, inputs first, e.g. 2,3,1",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the MLP's weights (0)")
+    parser.add_argument(
+        "--activation", default="tanh", help="activation of the MLP's hidden layers (tanh)"
+    )
+    parser.add_argument(
+        "--input", metavar="NUMBERS", help="the MLP's input, e.g. 0.5,-1 (default: random)"
+    )
+    parser.add_argument(
+        "--target",
+        metavar="NUMBERS",
+        help="the MLP's target: the loss is then ½ Σ (a - y)² (default: the sum of outputs)",
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (.dot .svg .png .pdf)"
+    )
+    parser.add_argument("--format", choices=_FORMATS, help="output format (default: from FILE)")
+    parser.add_argument("--text", action="store_true", help="an indented text tree instead")
+    parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="direction (LR)")
+    parser.add_argument("--legend", action="store_true", help="add the colour legend")
+    parser.add_argument(
+        "--max-nodes",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="summarise graphs of more than N values (2000)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import viz
+
+    stray = [item for item in args.assignments if "=" not in item]
+    if args.expression is None and args.mlp is None and stray:  # --set took the expression
+        raise UsageError(
+            f"{stray[0]!r} is not NAME=NUMBER: put the expression before --set, "
+            f'e.g. autograd-lite graph "tanh(x)" --set x=1'
+        )
+    if (args.expression is None) == (args.mlp is None):
+        raise UsageError('give an expression (e.g. "tanh(x*w + b)") or --mlp SIZES, not both')
+    if args.max_nodes < 1:
+        raise UsageError(f"--max-nodes must be at least 1, got {args.max_nodes}")
+    if args.output is None and args.format not in (None, "dot") and not args.text:
+        raise UsageError(f"--format {args.format} needs an output file: add -o FILE")
+
+    if args.mlp is not None:
+        if args.assignments:
+            raise UsageError(
+                "--set gives values to an expression's variables; use --input with --mlp"
+            )
+        model, x, y = _mlp(args)
+        if args.text:
+            result = viz.text_mlp(model, x, y)
+        else:
+            digraph = viz.draw_mlp(
+                model, x, y, rankdir=args.rankdir, legend=args.legend, max_nodes=args.max_nodes
+            )
+    else:
+        root = _expression(args)
+        if args.text:
+            result = viz.text(root)
+        else:
+            digraph = viz.draw(
+                root, rankdir=args.rankdir, legend=args.legend, max_nodes=args.max_nodes
+            )
+
+    if args.output is None:
+        print(result if args.text else digraph.source.rstrip("\n"))
+        return 0
+    path = Path(args.output)
+    try:
+        if args.text:
+            path.write_text(result + "\n", encoding="utf-8")
+        else:
+            viz.save(digraph, path, format=args.format)
+    except viz.GraphvizNotFound as error:
+        raise UsageError(str(error)) from None
+    except ValueError as error:  # an extension that names no format
+        raise UsageError(f"{error}, or give --format") from None
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _expression(args: argparse.Namespace) -> Any:
+    from ..parse import ParseError, parse_assignments, parse_expression
+
+    try:
+        variables = parse_assignments(args.assignments)
+        root = parse_expression(args.expression, variables)
+    except ParseError as error:
+        raise UsageError(error.summary) from None
+    if args.backward:
+        root.backward()
+    return root
+
+
+def _numbers(text: str, count: int, option: str) -> list[float]:
+    try:
+        numbers = [float(part) for part in text.replace(",", " ").split()]
+    except ValueError:
+        raise UsageError(f"{option}: expected numbers separated by commas, got {text!r}") from None
+    if len(numbers) != count:
+        raise UsageError(f"{option}: expected {count} numbers, got {len(numbers)} in {text!r}")
+    return numbers
+
+
+def _mlp(args: argparse.Namespace) -> tuple[Any, list[float], list[float] | None]:
+    import numpy as np
+
+    from .. import nn
+
+    try:
+        sizes = [int(part) for part in args.mlp.split(",")]
+    except ValueError:
+        sizes = []
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise UsageError(
+            f"--mlp: expected layer sizes like 2,3,1 (inputs first, at least two positive "
+            f"numbers), got {args.mlp!r}"
+        )
+    weights = sum(a * b + b for a, b in itertools.pairwise(sizes))
+    if weights > _MAX_WEIGHTS:
+        raise UsageError(
+            f"--mlp {args.mlp}: {weights:,} weights and biases is too many to draw "
+            f"(the limit is {_MAX_WEIGHTS:,})"
+        )
+    rng = np.random.default_rng(args.seed)
+    try:
+        model = nn.MLP(sizes[0], sizes[1:], activation=args.activation, rng=rng)
+    except ValueError as error:
+        raise UsageError(f"--activation: {error}") from None
+    if args.input is not None:
+        x = _numbers(args.input, sizes[0], "--input")
+    else:
+        x = [round(float(v), 4) for v in rng.uniform(-1.0, 1.0, size=sizes[0])]
+    y = _numbers(args.target, sizes[-1], "--target") if args.target is not None else None
+    return model, x, y

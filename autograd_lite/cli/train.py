@@ -1,0 +1,347 @@
+"""``autograd-lite train``: train a network on a data set, with progress, figures and a plot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from typing import IO, Any
+
+import numpy as np
+
+from .. import data, nn, weights
+from ..train import (
+    LOSSES,
+    OPTIMIZERS,
+    EpochRecord,
+    TrainingDiverged,
+    default_output_activation,
+    fit,
+    make_optimizer,
+    objective,
+    plot,
+)
+from . import UsageError
+
+# What `--data NAME` alone trains: each set's settings, chosen to learn it well in seconds.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "digits": {"layers": [64, 30, 10], "activation": "tanh", "loss": "cross_entropy",
+               "optimizer": "adam", "lr": 0.01, "batch_size": 10, "epochs": 30},
+    "moons": {"layers": [2, 16, 16, 1], "activation": "tanh", "loss": "cross_entropy",
+              "optimizer": "adam", "lr": 0.01, "batch_size": 32, "epochs": 100},
+    "circles": {"layers": [2, 16, 16, 1], "activation": "tanh", "loss": "cross_entropy",
+                "optimizer": "adam", "lr": 0.01, "batch_size": 32, "epochs": 100},
+    "xor": {"layers": [2, 16, 16, 1], "activation": "tanh", "loss": "cross_entropy",
+            "optimizer": "adam", "lr": 0.01, "batch_size": 32, "epochs": 100},
+    "spirals": {"layers": [2, 64, 64, 3], "activation": "tanh", "loss": "cross_entropy",
+                "optimizer": "adam", "lr": 0.01, "batch_size": 20, "epochs": 200},
+}  # fmt: skip
+
+# The learning rate when the optimizer (or, for plain SGD, the loss) is not the data set's
+# default. Plain SGD's rate depends on the loss: the quadratic cost's 1/(2n) makes its
+# gradients small (the textbook uses 3.0 with it).
+SGD_LR = {"quadratic": 3.0, "mse": 1.5, "cross_entropy": 0.5, "hinge": 0.1}
+OPTIMIZER_LR = {"momentum": 0.1, "adam": 0.01, "adamw": 0.01, "rprop": 0.01}
+
+_EXAMPLES = """\
+examples:
+  autograd-lite train --data digits
+  autograd-lite train --data digits --layers 64,30,10 --activation sigmoid --loss quadratic \\
+      --optimizer sgd --lr 3.0 --batch-size 10 --epochs 30
+  autograd-lite train --data moons --engine value --epochs 20 --plot moons.png
+  autograd-lite train --data spirals --save spirals.npz --json
+
+--layers gives every layer's size, the inputs first and the outputs last: the first must
+be the data set's number of features (2, or 64 for digits), the last its number of classes
+(or 1 for a data set of two classes). Unset flags take the data set's defaults:
+  digits    64,30,10  tanh  cross_entropy  adam lr 0.01  batch 10  30 epochs
+  moons, circles, xor   2,16,16,1  tanh  cross_entropy  adam lr 0.01  batch 32  100 epochs
+  spirals   2,64,64,3  tanh  cross_entropy  adam lr 0.01  batch 20  200 epochs
+Another optimizer gets its own default rate: sgd 3.0 (quadratic), 1.5 (mse), 0.5
+(cross_entropy), 0.1 (hinge); momentum 0.1; adam, adamw, rprop 0.01.
+
+Exit status: 0 trained; 1 training diverged (the loss became NaN or infinite: the message
+names the epoch and step); 2 bad arguments (an unknown data set or optimizer, layer sizes
+that do not fit the data, a learning rate <= 0...) or a missing optional package.
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train a network on a data set (moons, circles, spirals, xor, digits)",
+        description="Train a multilayer perceptron on a classification data set, with a "
+        "progress bar, the final train and test accuracy, and optionally the weights "
+        "(.npz), a plot (PNG) and a JSON summary.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--data", default="moons", metavar="NAME", help=f"{', '.join(data.DATASETS)} (moons)"
+    )
+    parser.add_argument(
+        "--layers", metavar="SIZES", help="layer sizes, inputs first, e.g. 64,30,10"
+    )
+    parser.add_argument(
+        "--activation",
+        choices=("sigmoid", "tanh", "relu", "leaky_relu"),
+        help="activation of the hidden layers",
+    )
+    parser.add_argument(
+        "--output-activation",
+        choices=("sigmoid", "softmax", "linear", "tanh"),
+        help="activation of the output layer (default: what the loss expects)",
+    )
+    parser.add_argument("--loss", choices=LOSSES, help="the loss to minimise")
+    parser.add_argument("--optimizer", metavar="NAME", help=f"{', '.join(OPTIMIZERS)}")
+    parser.add_argument("--lr", type=float, help="learning rate")
+    parser.add_argument("--batch-size", type=int, metavar="N", help="examples per step")
+    parser.add_argument("--epochs", type=int, metavar="N", help="passes over the training set")
+    parser.add_argument(
+        "--l2", type=float, default=0.0, metavar="ALPHA", help="L2 penalty alpha * sum w^2 (0)"
+    )
+    parser.add_argument(
+        "--init",
+        choices=nn.INITS,
+        help="weight initialisation (default: he for relu, else xavier)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("tensor", "value"),
+        default="tensor",
+        help="Tensor (batches, fast) or Value (one scalar node per number, slow) (tensor)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of data, weights, order (0)")
+    parser.add_argument("--save", metavar="FILE", help="write the trained weights (.npz)")
+    parser.add_argument("--plot", metavar="FILE", help="write a PNG of the training")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="end with one line of JSON (progress then goes to stderr)",
+    )
+    parser.set_defaults(func=run)
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+def _layers(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise UsageError(
+            f"--layers {text}: expected sizes separated by commas, e.g. 64,30,10"
+        ) from None
+    if len(sizes) < 2 or any(size < 1 for size in sizes):
+        raise UsageError(
+            f"--layers {text}: expected at least two positive sizes (inputs first, "
+            "outputs last), e.g. 64,30,10"
+        )
+    return sizes
+
+
+def _check_fit(sizes: list[int], dataset: data.Dataset, text: str) -> None:
+    if sizes[0] != dataset.features:
+        raise UsageError(
+            f"--layers {text}: the first size is the input layer and must be "
+            f"{dataset.features}, the number of features of {dataset.name}"
+        )
+    allowed = [dataset.classes] + ([1] if dataset.classes == 2 else [])
+    if sizes[-1] not in allowed:
+        one = " (or 1: one output for two classes)" if dataset.classes == 2 else ""
+        raise UsageError(
+            f"--layers {text}: the last size is the output layer and must be "
+            f"{dataset.classes}, the number of classes of {dataset.name}{one}"
+        )
+
+
+def _settings(args: argparse.Namespace, dataset: data.Dataset) -> dict[str, Any]:
+    """Every setting of the run: the flags given, the data set's defaults for the rest."""
+    defaults = DEFAULTS[dataset.name]
+    sizes = _layers(args.layers) if args.layers else list(defaults["layers"])
+    _check_fit(sizes, dataset, args.layers or ",".join(map(str, sizes)))
+    loss = args.loss or defaults["loss"]
+    optimizer = args.optimizer or defaults["optimizer"]
+    if optimizer not in OPTIMIZERS:
+        raise UsageError(
+            f"unknown optimizer {optimizer!r}; known optimizers: {', '.join(OPTIMIZERS)}"
+        )
+    if args.lr is not None:
+        lr = args.lr
+    elif optimizer == defaults["optimizer"] and loss == defaults["loss"]:
+        lr = defaults["lr"]
+    else:
+        lr = SGD_LR[loss] if optimizer == "sgd" else OPTIMIZER_LR[optimizer]
+    if not (lr > 0 and math.isfinite(lr)):
+        raise UsageError(f"--lr {args.lr}: the learning rate must be a positive number")
+    batch_size = args.batch_size if args.batch_size is not None else defaults["batch_size"]
+    epochs = args.epochs if args.epochs is not None else defaults["epochs"]
+    if batch_size < 1:
+        raise UsageError(f"--batch-size {batch_size}: must be at least 1")
+    if epochs < 1:
+        raise UsageError(f"--epochs {epochs}: must be at least 1")
+    if not (args.l2 >= 0 and math.isfinite(args.l2)):
+        raise UsageError(f"--l2 {args.l2}: must be a number >= 0")
+    activation = args.activation or defaults["activation"]
+    output_activation = args.output_activation or default_output_activation(loss, sizes[-1])
+    try:
+        objective(loss, sizes[-1], output_activation)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return {
+        "data": dataset.name,
+        "engine": args.engine,
+        "layers": sizes,
+        "activation": activation,
+        "output_activation": output_activation,
+        "init": args.init or ("he" if activation in ("relu", "leaky_relu") else "xavier"),
+        "loss": loss,
+        "optimizer": optimizer,
+        "lr": lr,
+        "batch_size": min(batch_size, len(dataset.X_train)),
+        "epochs": epochs,
+        "l2": args.l2,
+        "seed": args.seed,
+    }
+
+
+# ----------------------------------------------------------------------------- progress
+
+
+class _Progress:
+    """Progress on ``stream``: a bar redrawn in place on a terminal, else plain lines."""
+
+    def __init__(self, stream: IO[str], epochs: int) -> None:
+        self.stream = stream
+        self.epochs = epochs
+        self.terminal = bool(getattr(stream, "isatty", lambda: False)())
+        self.every = max(1, math.ceil(epochs / 50))  # at most about 50 plain lines
+        self.last_draw = 0.0
+        self.last: EpochRecord | None = None
+
+    def _figures(self, record: EpochRecord | None) -> str:
+        if record is None:
+            return ""
+        test = "" if record.test_accuracy is None else f"  test {record.test_accuracy:6.2%}"
+        return f"  loss {record.loss:.4g}  train {record.train_accuracy:6.2%}{test}"
+
+    def step(self, epoch: int, step: int, steps: int, loss: float) -> None:
+        now = time.perf_counter()
+        if not self.terminal or now - self.last_draw < 0.1:
+            return
+        self.last_draw = now
+        done = (epoch - 1 + step / steps) / self.epochs
+        self._draw(epoch, done, f"  batch loss {loss:.4g}")
+
+    def epoch(self, record: EpochRecord) -> None:
+        self.last = record
+        if self.terminal:
+            self._draw(record.epoch, record.epoch / self.epochs, self._figures(record))
+            if record.epoch == self.epochs:
+                self.stream.write("\n")
+                self.stream.flush()
+        elif record.epoch % self.every == 0 or record.epoch == self.epochs:
+            print(
+                f"epoch {record.epoch}/{self.epochs}{self._figures(record)}  "
+                f"({record.seconds:.1f} s)",
+                file=self.stream,
+                flush=True,
+            )
+
+    def _draw(self, epoch: int, done: float, figures: str) -> None:
+        width = 24
+        filled = min(width, int(done * width))
+        bar = "#" * filled + "." * (width - filled)
+        line = f"\repoch {epoch:>{len(str(self.epochs))}}/{self.epochs} [{bar}]{figures}"
+        self.stream.write(line + "\033[K")  # clear what a longer previous line left
+        self.stream.flush()
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        dataset = data.load_dataset(args.data, rng=args.seed)
+    except (ValueError, ImportError) as error:
+        raise UsageError(str(error)) from None
+    settings = _settings(args, dataset)
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401  (checked before training, not after)
+        except ImportError:
+            raise UsageError(
+                "--plot needs matplotlib, which is not installed: pip install autograd-lite[plots]"
+            ) from None
+
+    out = sys.stderr if args.json else sys.stdout
+    model_rng, order_rng = np.random.default_rng(args.seed).spawn(2)
+    model = nn.mlp(
+        settings["layers"],
+        settings["activation"],
+        settings["output_activation"],
+        engine=settings["engine"],
+        rng=model_rng,
+        init=settings["init"],
+    )
+    try:
+        optimizer = make_optimizer(settings["optimizer"], model.parameters(), settings["lr"])
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    shape = "-".join(map(str, settings["layers"]))
+    print(
+        f"training a {shape} {settings['activation']} network ({settings['engine']} engine) "
+        f"on {dataset.name}: {len(dataset.X_train)} training and {len(dataset.X_test)} test "
+        f"examples; {settings['loss']} loss, {settings['optimizer']} lr {settings['lr']:g}, "
+        f"batches of {settings['batch_size']}, {settings['epochs']} epochs",
+        file=out,
+        flush=True,
+    )
+    progress = _Progress(out, settings["epochs"])
+    try:
+        history = fit(
+            model,
+            dataset.X_train,
+            dataset.y_train,
+            loss=settings["loss"],
+            optimizer=optimizer,
+            epochs=settings["epochs"],
+            batch_size=settings["batch_size"],
+            X_test=dataset.X_test,
+            y_test=dataset.y_test,
+            l2=settings["l2"],
+            rng=order_rng,
+            on_epoch=progress.epoch,
+            on_step=progress.step,
+        )
+    except TrainingDiverged as error:
+        if progress.terminal:
+            out.write("\n")
+        print(f"autograd-lite train: error: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"train accuracy {history.train_accuracy:.2%}, test accuracy "
+        f"{history.test_accuracy:.2%} ({history.epochs} epochs, {history.seconds:.1f} s)",
+        file=out,
+    )
+    if args.save:
+        weights.save(args.save, model)
+        print(f"saved the weights to {args.save}", file=out)
+    if args.plot:
+        chosen = objective(settings["loss"], settings["layers"][-1], settings["output_activation"])
+        plot(
+            args.plot,
+            history,
+            model=model,
+            X=dataset.X_train,
+            y=dataset.y_train,
+            chosen=chosen,
+            title=f"{dataset.name}: {shape} {settings['activation']}, {settings['loss']}, "
+            f"{settings['optimizer']}",
+        )
+        print(f"wrote the plot to {args.plot}", file=out)
+    if args.json:
+        print(json.dumps({**history.summary(), "settings": settings}))
+    return 0

@@ -1,0 +1,409 @@
+"""The one backward algorithm: topological order, then the chain rule, once per edge.
+
+Every node kind (the scalar ``Value``, the array ``Tensor``) plugs into this module by
+having four attributes:
+
+``data``
+    the number (a float, or an ndarray) computed by the forward pass;
+``grad``
+    the gradient of the output with respect to this node (``None`` until one arrives);
+``parents``
+    a tuple of the nodes this one was computed from, in argument order;
+``op``
+    an :class:`Op`: the name of the operation and one local derivative rule per input.
+
+and a boolean ``requires_grad`` (a class attribute ``True`` for ``Value``). Nothing here
+knows which node kind it is working on: the derivative rules are written with the node
+kind's own operators, so the very same rule runs on raw numbers (the fast path) and on
+nodes (``create_graph=True``, which records the backward pass as a graph of its own and
+so gives gradients of gradients).
+
+The backward pass is a sequence of *steps*, one per edge of the graph: the gradient of a
+node times the local derivative of that node with respect to one input, added to the
+input's gradient. :func:`backward` runs them; presentation code (the stepper, the
+renderer) passes an ``observer`` and sees the very same steps as :class:`Step` records.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+__all__ = [
+    "Op",
+    "Node",
+    "Step",
+    "backward",
+    "topological_order",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "grad_mode",
+    "zero_grad",
+    "sum_to_shape",
+]
+
+# A local vector-Jacobian rule: rule(upstream, output, *inputs) -> contribution.
+# On the fast path ``output`` and ``inputs`` are raw data (floats or ndarrays); with
+# ``create_graph=True`` they are the nodes themselves.
+Rule = Callable[..., Any]
+
+
+class Op:
+    """An operation: its name, one derivative rule per input, and how to say them.
+
+    ``rules[i](g, out, *inputs)`` returns the gradient that flows to input ``i`` when
+    ``g`` (the gradient of the output) arrives: the vector-Jacobian product
+    ``g * d out / d input_i``. ``formulas[i]`` says the same thing for people, e.g.
+    ``"d tanh(a)/da = 1 - tanh(a)^2"``; ``explanation`` is one plain sentence.
+
+    ``broadcasts=True`` marks elementwise array ops whose inputs may have been broadcast:
+    the engine then sums each contribution back to its input's shape (one explicit
+    step, see :func:`sum_to_shape`), so the rules themselves need not.
+    """
+
+    __slots__ = ("name", "rules", "formulas", "explanation", "broadcasts")
+
+    def __init__(
+        self,
+        name: str,
+        rules: Sequence[Rule],
+        formulas: Sequence[str] = (),
+        explanation: str = "",
+        *,
+        broadcasts: bool = False,
+    ) -> None:
+        self.name = name
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self.formulas: tuple[str, ...] = tuple(formulas)
+        self.explanation = explanation
+        self.broadcasts = broadcasts
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+class Node(Protocol):
+    """What the engine needs from a node kind."""
+
+    data: Any
+    grad: Any
+    parents: tuple[Any, ...]
+    op: Op | None
+    requires_grad: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    """One application of the chain rule, as the engine performed it.
+
+    ``input.grad`` went from ``before`` to ``after = before + contribution``, where
+    ``contribution = rule(upstream)`` is ``upstream`` (the gradient of ``node``) times the
+    local derivative of ``node`` with respect to its ``position``-th argument.
+    ``summed_from`` is the contribution's shape before it was summed back over
+    broadcast dimensions (``None`` when nothing was summed). ``shared`` is true when
+    the input had already received gradient earlier in this pass, by another path:
+    the sum rule at work.
+    """
+
+    index: int
+    node: Any
+    position: int
+    input: Any
+    upstream: Any
+    contribution: Any
+    before: Any
+    after: Any
+    summed_from: tuple[int, ...] | None = None
+    shared: bool = False
+
+    @property
+    def op(self) -> Op:
+        op: Op = self.node.op
+        return op
+
+    @property
+    def formula(self) -> str:
+        formulas = self.op.formulas
+        return formulas[self.position] if self.position < len(formulas) else ""
+
+    def local_derivative(self) -> Any:
+        """The local derivative d node / d input for scalar nodes (the rule with g = 1)."""
+        parents = self.node.parents
+        rule = self.op.rules[self.position]
+        return rule(1.0, self.node.data, *[p.data for p in parents])
+
+
+# ----------------------------------------------------------------------------- grad mode
+
+
+class _GradMode:
+    """Whether operations record the graph. One flag, read by every node kind."""
+
+    __slots__ = ("enabled",)
+
+    def __init__(self) -> None:
+        self.enabled = True
+
+
+grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record their inputs (outside :func:`no_grad`)."""
+    return grad_mode.enabled
+
+
+@contextmanager
+def _set_grad_enabled(enabled: bool) -> Iterator[None]:
+    previous = grad_mode.enabled
+    grad_mode.enabled = enabled
+    try:
+        yield
+    finally:
+        grad_mode.enabled = previous
+
+
+def no_grad() -> Any:
+    """Context manager (and decorator) in which operations record no graph.
+
+    The previous state is restored on exit, so ``no_grad`` blocks nest::
+
+        with no_grad():
+            y = x * 2        # y.parents == ()
+    """
+    return _set_grad_enabled(False)
+
+
+def enable_grad() -> Any:
+    """Context manager (and decorator) that records the graph, even inside ``no_grad``."""
+    return _set_grad_enabled(True)
+
+
+# ----------------------------------------------------------------------------- the algorithm
+
+
+def topological_order(root: Any, stop: frozenset[Any] | set[Any] = frozenset()) -> list[Any]:
+    """Every node ``root`` depends on, each after all of its parents (``root`` last).
+
+    Iterative depth-first search with an explicit stack, so graphs of any depth work at
+    Python's default recursion limit; the order is deterministic (leaves first, in the
+    order they are found, then the operations). Nodes that do not require a gradient
+    are left out, and the parents of nodes in ``stop`` are not explored (the functional
+    ``grad`` uses that to keep the backward pass inside the function being
+    differentiated).
+    """
+    leaves: list[Any] = []
+    order = _walk(root, stop, leaves)[0]
+    return leaves + order
+
+
+def _walk(
+    root: Any, stop: frozenset[Any] | set[Any], leaves: list[Any] | None = None
+) -> tuple[list[Any], list[tuple[Any, ...]]]:
+    """The operations ``root`` depends on in topological order, and each one's parents.
+
+    Leaves (nodes without an op) are not in the order: backward has nothing to do at
+    them. When ``leaves`` is a list, the leaves that require a gradient are appended
+    to it, each once. Nodes in ``stop`` count as leaves.
+
+    A node is expanded the first time it is popped: it goes back on the stack under a
+    ``None`` marker, with its unexpanded parents above it. When the marker is popped,
+    every parent has been emitted, so the node is emitted. (In a DAG a parent that is
+    expanded but not yet emitted would be a cycle, so the check against ``expanded``
+    is enough.) Parents are read once, here, and handed to the backward loop.
+    """
+    order: list[Any] = []
+    parents_of: list[tuple[Any, ...]] = []
+    expanded: dict[Any, tuple[Any, ...]] = {}
+    stack: list[Any] = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        if node is None:  # marker: the node below it has all its parents emitted
+            node = pop()
+            order.append(node)
+            parents_of.append(expanded[node])
+            continue
+        if node in expanded:
+            continue
+        if node.op is None or (stop and node in stop):
+            expanded[node] = ()
+            if leaves is not None and node.requires_grad:
+                leaves.append(node)
+            continue
+        parents = node.parents
+        expanded[node] = parents
+        push(node)
+        push(None)
+        for parent in parents:
+            if parent not in expanded and (leaves is not None or parent.op is not None):
+                push(parent)
+    return order, parents_of
+
+
+def backward(
+    root: Any,
+    seed: Any,
+    *,
+    create_graph: bool = False,
+    stop: frozenset[Any] | set[Any] = frozenset(),
+    observer: Callable[[Step], None] | None = None,
+) -> None:
+    """Propagate ``seed`` (d output / d root) back to every node ``root`` depends on.
+
+    Gradient semantics follow PyTorch: leaves (nodes without parents, and nodes in
+    ``stop``) accumulate into ``.grad`` across calls; interior nodes are recomputed on
+    each call, so running backward twice gives leaves exactly twice the gradient.
+
+    ``create_graph=True`` evaluates the derivative rules on nodes rather than on raw
+    data, so the gradients are themselves nodes that can be differentiated again.
+    ``observer``, when given, is called with a :class:`Step` after every accumulation.
+
+    The pass allocates no reference cycles, so Python's cyclic garbage collector is
+    paused while it runs (and restored after): it would only re-scan the graph.
+    """
+    collector_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        _backward(root, seed, create_graph, stop, observer)
+    finally:
+        if collector_was_on:
+            gc.enable()
+
+
+def _backward(
+    root: Any,
+    seed: Any,
+    create_graph: bool,
+    stop: frozenset[Any] | set[Any],
+    observer: Callable[[Step], None] | None,
+) -> None:
+    order, parents_of = _walk(root, stop)
+    for node in order:
+        node.grad = None  # interior: recomputed, not accumulated
+    before = root.grad
+    root.grad = seed if before is None else before + seed
+
+    # The fast path below inlines, for one- and two-input ops on raw data, exactly the
+    # accumulation `_propagate` performs (same rules, same order, same arithmetic): the
+    # generic version's argument packing costs more than the arithmetic on scalars.
+    fast = observer is None and not create_graph
+    steps = _StepCounter(observer)
+    with _set_grad_enabled(create_graph):
+        for node, parents in zip(reversed(order), reversed(parents_of)):
+            op = node.op
+            if fast and not op.broadcasts:
+                upstream = node.grad
+                rules = op.rules
+                if len(parents) == 2:
+                    a, b = parents
+                    x, y = a.data, b.data
+                    if a.requires_grad:
+                        c = rules[0](upstream, node.data, x, y)
+                        g = a.grad
+                        a.grad = c if g is None else g + c
+                    if b.requires_grad:
+                        c = rules[1](upstream, node.data, x, y)
+                        g = b.grad
+                        b.grad = c if g is None else g + c
+                    continue
+                if len(parents) == 1:
+                    a = parents[0]
+                    if a.requires_grad:
+                        c = rules[0](upstream, node.data, a.data)
+                        g = a.grad
+                        a.grad = c if g is None else g + c
+                    continue
+            _propagate(node, parents, create_graph, steps)
+
+
+class _StepCounter:
+    """Numbers the steps handed to an observer (``None``: nobody is watching), and
+    remembers which inputs have received gradient in this pass."""
+
+    __slots__ = ("observer", "index", "received")
+
+    def __init__(self, observer: Callable[[Step], None] | None) -> None:
+        self.observer = observer
+        self.index = 0
+        self.received: set[Any] = set()
+
+
+def _propagate(
+    node: Any, parents: tuple[Any, ...], create_graph: bool, steps: _StepCounter
+) -> None:
+    """The chain rule at one node: send its gradient to each input that needs one."""
+    op = node.op
+    upstream = node.grad
+    if create_graph:
+        out, inputs = node, parents
+    else:
+        out, inputs = node.data, tuple(p.data for p in parents)
+    for position, parent in enumerate(parents):
+        if not parent.requires_grad:
+            continue
+        contribution = op.rules[position](upstream, out, *inputs)
+        summed_from = None
+        if op.broadcasts:
+            full_shape = tuple(contribution.shape)
+            contribution = sum_to_shape(contribution, parent.data.shape)
+            if full_shape != parent.data.shape:
+                summed_from = full_shape
+        before = parent.grad
+        parent.grad = contribution if before is None else before + contribution
+        if steps.observer is not None:
+            shared = parent in steps.received
+            steps.received.add(parent)
+            steps.observer(
+                Step(
+                    steps.index,
+                    node,
+                    position,
+                    parent,
+                    upstream,
+                    contribution,
+                    before,
+                    parent.grad,
+                    summed_from,
+                    shared,
+                )
+            )
+            steps.index += 1
+
+
+def sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a gradient back to the shape of an input that was broadcast.
+
+    When NumPy broadcasting stretches an input of shape ``(1, 3)`` to ``(4, 3)``, each
+    of its numbers is used four times, so its gradient is the sum of the four
+    gradients that arrive (the sum rule, once per copy). This sums over the leading
+    dimensions broadcasting added and over every dimension that was 1 in the input.
+    Works on ndarrays and on Tensors alike (it only uses ``.shape``, ``.sum`` and
+    ``.reshape``).
+    """
+    grad_shape = tuple(grad.shape)
+    if grad_shape == tuple(shape):
+        return grad
+    extra = len(grad_shape) - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, size in enumerate(shape) if size == 1 and grad_shape[extra + i] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def zero_grad(*nodes_or_collections: Any) -> None:
+    """Set the gradient of every given node (or of every node in given iterables) to zero.
+
+    ``Value`` gradients become ``0.0``; ``Tensor`` gradients become ``None`` (as
+    PyTorch's ``zero_grad(set_to_none=True)``).
+    """
+    for item in nodes_or_collections:
+        nodes = [item] if hasattr(item, "zero_grad") else list(item)
+        for node in nodes:
+            node.zero_grad()

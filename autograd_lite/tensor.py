@@ -1,0 +1,1218 @@
+"""``Tensor``: an n-dimensional NumPy array that remembers how it was computed.
+
+A Tensor is the engine's second node kind. Like :class:`~autograd_lite.value.Value` it
+only declares its operations: the forward computation (on NumPy arrays, in the method
+of the same name) and, in the op table below, one derivative rule per input. A rule
+takes ``g`` (the gradient of the output, shaped like the output), ``out`` (the output)
+and the inputs, and returns ``g`` times the local derivative: the vector-Jacobian
+product for one edge. Rules use operators and the small helpers ``_exp``, ``_where``,
+``_broadcast_to``... that work on ndarrays and on Tensors alike, so the same rule
+computes gradients (on arrays, the fast path) and gradients of gradients (on Tensors,
+with ``create_graph=True``). The backward pass itself lives in :mod:`autograd_lite.engine`.
+
+Broadcasting: an elementwise op on shapes ``(4, 3)`` and ``(3,)`` uses each number of
+the second input four times, so its gradient is the sum of four contributions. Ops that
+broadcast are marked ``broadcasts=True``; their rules return contributions shaped like
+the output and the engine sums each back to its input's shape
+(:func:`~autograd_lite.engine.sum_to_shape`), one visible step.
+
+Numerics follow PyTorch in float64: ``log(0) = -inf``, ``log(-1) = nan``,
+``exp(1000) = inf``, ``1 / 0 = inf``, ``sigmoid(-1000) = 0``. Functions whose ordinary
+inputs give infinities or NaN (exp, log, sqrt, division, powers, the sigmoid and
+softmax family, and every backward pass) return them without NumPy's RuntimeWarnings.
+Plain ``+ - * @`` and ``linear`` stay on NumPy's fastest path: like NumPy, they warn
+only when finite numbers overflow (1e308 * 10).
+
+>>> x = Tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+>>> loss = (x * x).sum()
+>>> loss.backward()
+>>> x.grad
+array([[ 2., -4.,  6.]])
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from . import engine
+from .engine import Op, grad_mode
+
+__all__ = ["Tensor", "concatenate", "linear", "maximum", "stack", "where"]
+
+Array = npt.NDArray[Any]
+Operand = Union["Tensor", Array, float, int]
+Axis = Union[int, Sequence[int], None]
+
+_FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+_new = object.__new__
+
+
+# ----------------------------------------------------------------------------- helpers
+# Each helper works on ndarrays (the fast path of backward) and on Tensors (where it
+# records an op, so the gradient can itself be differentiated).
+
+
+def _exp(x: Any) -> Any:
+    return x.exp() if isinstance(x, Tensor) else np.exp(x)
+
+
+def _log(x: Any) -> Any:
+    return x.log() if isinstance(x, Tensor) else np.log(x)
+
+
+def _sigmoid(x: Any) -> Any:
+    return x.sigmoid() if isinstance(x, Tensor) else _sigmoid_array(x)
+
+
+def _softmax(x: Any, axis: int | None) -> Any:
+    return x.softmax(axis) if isinstance(x, Tensor) else _softmax_array(x, axis)
+
+
+def _log_softmax(x: Any, axis: int | None) -> Any:
+    return x.log_softmax(axis) if isinstance(x, Tensor) else _log_softmax_array(x, axis)
+
+
+def _where(condition: Any, x: Any, y: Any) -> Any:
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        return where(condition, x, y)
+    return np.where(condition, x, y)
+
+
+def _maximum(x: Any, y: Any) -> Any:
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        return maximum(x, y)
+    return np.maximum(x, y)
+
+
+def _data(x: Any) -> Any:
+    """The raw array of a Tensor (masks and tie-breaking look at numbers, not nodes)."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    """``x`` repeated along new or size-1 dimensions to ``shape`` (a fresh, writable array).
+
+    On a Tensor this is the ``broadcast_to`` op, whose derivative rule is a sum.
+    """
+    if isinstance(x, Tensor):
+        return _node(np.broadcast_to(x.data, shape).copy(), (x,), BROADCAST_TO)
+    return np.broadcast_to(x, shape).copy()
+
+
+def _matrix_transpose(x: Any) -> Any:
+    """Swap the last two axes (the matrix transpose of a stack of matrices)."""
+    if x.ndim == 2:
+        return x.T
+    return x.transpose((*range(x.ndim - 2), x.ndim - 1, x.ndim - 2))
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape a reduction over ``axes`` has with ``keepdims=True``."""
+    return tuple(1 if i in axes else size for i, size in enumerate(shape))
+
+
+def _scatter_add(g: Any, index: Any, shape: tuple[int, ...], repeats: bool) -> Any:
+    """Zeros of ``shape`` with ``g`` added at ``index`` (repeated positions add up).
+
+    This is the derivative of indexing; on Tensors it is an op whose own derivative is
+    indexing again, so gradients of gradients pass through ``t[index]`` too.
+    """
+    if isinstance(g, Tensor):
+        return _node(
+            _scatter_add_array(g.data, index, shape, repeats),
+            (g,),
+            _scatter_add_op(index, shape, repeats),
+        )
+    return _scatter_add_array(g, index, shape, repeats)
+
+
+def _scatter_add_array(g: Array, index: Any, shape: tuple[int, ...], repeats: bool) -> Array:
+    out = np.zeros(shape, dtype=np.result_type(g))
+    if repeats:
+        np.add.at(out, index, g)  # integer arrays may name one position several times
+    else:
+        out[index] = g  # slices and masks name each position at most once
+    return out
+
+
+# ----------------------------------------------------------------------------- NumPy forwards
+
+
+def _sigmoid_array(x: Any) -> Any:
+    # 1 / (1 + e^-x) keeps full relative accuracy in the negative tail (e^-x is large
+    # there and nothing cancels); for x < -709.78, e^-x overflows to inf and the result
+    # is 0, the correctly rounded limit and what PyTorch returns.
+    with np.errstate(over="ignore"):
+        e = np.exp(-x)
+    if type(e) is not np.ndarray:
+        return 1.0 / (1.0 + e)
+    e += 1.0
+    return np.divide(1.0, e, out=e)
+
+
+def _log_softmax_array(x: Array, axis: int | None) -> Array:
+    # Subtracting the maximum first keeps every exponent <= 0: no overflow for huge logits.
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        shifted: Array = x - x.max(axis=axis, keepdims=True)
+        log_total: Array = np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        return shifted - log_total
+
+
+def _softmax_array(x: Array, axis: int | None) -> Array:
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        e: Array = np.exp(x - x.max(axis=axis, keepdims=True))
+        e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+# ----------------------------------------------------------------------------- derivative rules
+# Rules that need more than a line; the table below says which rule belongs to which op.
+
+
+def _pow_base_rule(g: Any, out: Any, a: Any, b: Any) -> Any:
+    # d a^b / da = b a^(b-1); PyTorch defines it as 0 where b == 0 (even at a == 0).
+    return _where(_data(b) == 0, 0.0, g * (b * a ** (b - 1.0)))
+
+
+def _pow_exponent_rule(g: Any, out: Any, a: Any, b: Any) -> Any:
+    # d a^b / db = a^b ln a; PyTorch defines it as 0 where a == 0 and b >= 0.
+    zero = (_data(a) == 0) & (_data(b) >= 0)
+    return g * _where(zero, 0.0, out * _log(a))
+
+
+def _maximum_rule_first(g: Any, out: Any, a: Any, b: Any) -> Any:
+    # The larger input takes the gradient; a tie splits it evenly (as torch.maximum).
+    a, b = _data(a), _data(b)
+    return _where(a < b, 0.0, _where(a == b, g * 0.5, g))
+
+
+def _maximum_rule_second(g: Any, out: Any, a: Any, b: Any) -> Any:
+    a, b = _data(a), _data(b)
+    return _where(a > b, 0.0, _where(a == b, g * 0.5, g))
+
+
+def _matmul_rule_first(g: Any, out: Any, a: Any, b: Any) -> Any:
+    # NumPy treats a 1-d first operand as a row and a 1-d second operand as a column; the
+    # contribution keeps the batch dimensions of the output and the engine sums them away.
+    if a.ndim == 1 and b.ndim == 1:
+        return g * b
+    if b.ndim == 1:  # (..., n, m) @ (m,): the gradient is the outer product g b^T
+        return g.reshape((*g.shape, 1)) * b
+    if a.ndim == 1:  # (n,) @ (..., n, m): B g, per batch
+        return (b @ g.reshape((*g.shape, 1))).reshape(g.shape[:-1] + a.shape)
+    return g @ _matrix_transpose(b)
+
+
+def _matmul_rule_second(g: Any, out: Any, a: Any, b: Any) -> Any:
+    if a.ndim == 1 and b.ndim == 1:
+        return g * a
+    if a.ndim == 1:  # (n,) @ (..., n, m): the outer product a g^T, per batch
+        return a.reshape((*a.shape, 1)) * g.reshape((*g.shape[:-1], 1, g.shape[-1]))
+    if b.ndim == 1:  # (..., n, m) @ (m,): g^T A, per batch
+        return (g.reshape((*g.shape[:-1], 1, g.shape[-1])) @ a).reshape(g.shape[:-1] + b.shape)
+    return _matrix_transpose(a) @ g
+
+
+def _linear_rule_input(g: Any, out: Any, x: Any, w: Any, *bias: Any) -> Any:
+    return g @ w  # dL/dx = dL/dout W
+
+
+def _linear_rule_weight(g: Any, out: Any, x: Any, w: Any, *bias: Any) -> Any:
+    # dL/dW = dL/dout^T x, summed over the batch (every leading dimension).
+    if g.ndim == 2:
+        return g.T @ x
+    if g.ndim == 1:
+        return g.reshape((g.shape[0], 1)) * x
+    return g.reshape((-1, g.shape[-1])).T @ x.reshape((-1, x.shape[-1]))
+
+
+def _linear_rule_bias(g: Any, out: Any, x: Any, w: Any, b: Any) -> Any:
+    # dL/db = dL/dout summed over the batch (every leading dimension).
+    if g.ndim == 2:
+        return g.sum(axis=0)
+    if g.ndim == 1:
+        return g
+    return g.reshape((-1, g.shape[-1])).sum(axis=0)
+
+
+# ----------------------------------------------------------------------------- the op table
+#   name          rule per input: g * d out / d input        formula per input (for people)
+
+ADD = Op(
+    "+",
+    (lambda g, out, a, b: g, lambda g, out, a, b: g),
+    ("d(a+b)/da = 1", "d(a+b)/db = 1"),
+    "An addition passes its gradient unchanged to both inputs.",
+    broadcasts=True,
+)
+SUB = Op(
+    "-",
+    (lambda g, out, a, b: g, lambda g, out, a, b: -g),
+    ("d(a-b)/da = 1", "d(a-b)/db = -1"),
+    "A subtraction passes its gradient to the first input and its negative to the second.",
+    broadcasts=True,
+)
+MUL = Op(
+    "*",
+    (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
+    ("d(a*b)/da = b", "d(a*b)/db = a"),
+    "A product sends each input the gradient times the other input, element by element.",
+    broadcasts=True,
+)
+DIV = Op(
+    "/",
+    (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * (a / b / b)),
+    ("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"),
+    "A quotient sends the numerator g/b and the denominator -g*a/b^2.",
+    broadcasts=True,
+)
+POW = Op(
+    "**",
+    (_pow_base_rule, _pow_exponent_rule),
+    ("d(a^b)/da = b*a^(b-1)", "d(a^b)/db = a^b*ln(a)"),
+    "A power sends the base g*b*a^(b-1) and the exponent g*a^b*ln(a).",
+    broadcasts=True,
+)
+MAXIMUM = Op(
+    "maximum",
+    (_maximum_rule_first, _maximum_rule_second),
+    ("d max(a,b)/da = 1 if a > b, 1/2 if a == b, else 0", "d max(a,b)/db = 1 if b > a, ..."),
+    "An elementwise maximum passes the gradient to the larger input (half each on a tie).",
+    broadcasts=True,
+)
+MATMUL = Op(
+    "@",
+    (_matmul_rule_first, _matmul_rule_second),
+    ("d(A@B)/dA: G @ B^T", "d(A@B)/dB: A^T @ G"),
+    "A matrix product sends A the gradient times B transposed, and B A transposed times it.",
+    broadcasts=True,  # batch dimensions may have been broadcast; the engine sums them
+)
+LINEAR = Op(
+    "linear",
+    (_linear_rule_input, _linear_rule_weight, _linear_rule_bias),
+    ("dL/dx = G @ W", "dL/dW = G^T @ x", "dL/db = sum of G over the batch"),
+    "A fused layer x @ W^T + b: the three rules of a matrix product and a broadcast sum.",
+)
+LINEAR_NO_BIAS = Op(
+    "linear",
+    (_linear_rule_input, _linear_rule_weight),
+    ("dL/dx = G @ W", "dL/dW = G^T @ x"),
+    "A fused layer x @ W^T: the two rules of a matrix product.",
+)
+NEG = Op(
+    "neg",
+    (lambda g, out, a: -g,),
+    ("d(-a)/da = -1",),
+    "Negation flips the sign of the gradient.",
+)
+ABS = Op(
+    "abs",
+    (lambda g, out, a: g * np.sign(_data(a)),),
+    ("d|a|/da = sign(a)",),
+    "The absolute value passes the gradient with the sign of its input (0 at 0).",
+)
+EXP = Op(
+    "exp",
+    (lambda g, out, a: g * out,),
+    ("d exp(a)/da = exp(a)",),
+    "The exponential is its own derivative: the gradient is multiplied by the output.",
+)
+LOG = Op(
+    "log",
+    (lambda g, out, a: g / a,),
+    ("d ln(a)/da = 1/a",),
+    "The logarithm divides the gradient by its input.",
+)
+LOG1P = Op(
+    "log1p",
+    (lambda g, out, a: g / (1.0 + a),),
+    ("d ln(1+a)/da = 1/(1+a)",),
+    "log(1 + a), accurate for tiny a, divides the gradient by 1 + a.",
+)
+SQRT = Op(
+    "sqrt",
+    (lambda g, out, a: g / (2.0 * out),),
+    ("d sqrt(a)/da = 1/(2 sqrt(a))",),
+    "The square root divides the gradient by twice its output.",
+)
+TANH = Op(
+    "tanh",
+    (lambda g, out, a: g * (1.0 - out * out),),
+    ("d tanh(a)/da = 1 - tanh(a)^2",),
+    "tanh passes g*(1 - out^2): almost nothing where it saturates near -1 or 1.",
+)
+SIGMOID = Op(
+    "sigmoid",
+    (lambda g, out, a: g * (out * (1.0 - out)),),
+    ("d sigmoid(a)/da = sigmoid(a)*(1 - sigmoid(a))",),
+    "The sigmoid passes g*out*(1 - out): at most a quarter of the gradient.",
+)
+RELU = Op(
+    "relu",
+    (lambda g, out, a: _where(_data(a) > 0, g, 0.0),),
+    ("d relu(a)/da = 1 if a > 0 else 0",),
+    "A ReLU passes the gradient where its input was positive and zero elsewhere.",
+)
+RESHAPE = Op(
+    "reshape",
+    (lambda g, out, a: g.reshape(a.shape),),
+    ("d reshape(a)/da: reshape the gradient back",),
+    "A reshape only renames positions: the gradient is reshaped back to the input's shape.",
+)
+BROADCAST_TO = Op(
+    "broadcast_to",
+    (lambda g, out, a: g,),
+    ("d broadcast(a)/da: sum over the copies",),
+    "Broadcasting copies numbers; each copy's gradient is added back (the engine sums).",
+    broadcasts=True,
+)
+IDENTITY = Op(
+    "identity",
+    (lambda g, out, a: g,),
+    ("d a/da = 1",),
+    "The identity passes the gradient unchanged.",
+)
+
+# Ops with parameters (an axis, a slope, an index) are made per parameter. Their rules
+# close over the parameters only, never over a node, so a graph holds no reference cycles.
+
+
+@functools.lru_cache(maxsize=256)
+def _leaky_relu_op(slope: float) -> Op:
+    return Op(
+        "leaky_relu",
+        (lambda g, out, a: _where(_data(a) > 0, g, g * slope),),
+        (f"d leaky_relu(a)/da = 1 if a > 0 else {slope:g}",),
+        f"A leaky ReLU passes the gradient where its input was positive and {slope:g} "
+        "times it elsewhere.",
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _sum_op(axes: tuple[int, ...], keepdims: bool) -> Op:
+    def rule(g: Any, out: Any, a: Any) -> Any:
+        kept = g if keepdims else g.reshape(_kept_shape(a.shape, axes))
+        return _broadcast_to(kept, a.shape)
+
+    return Op(
+        "sum",
+        (rule,),
+        ("d sum(a)/da_i = 1",),
+        "A sum hands its gradient to every element it added up.",
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _mean_op(axes: tuple[int, ...], keepdims: bool) -> Op:
+    def rule(g: Any, out: Any, a: Any) -> Any:
+        count = 1
+        for axis in axes:
+            count *= a.shape[axis]
+        kept = g if keepdims else g.reshape(_kept_shape(a.shape, axes))
+        return _broadcast_to(kept / count, a.shape)
+
+    return Op(
+        "mean",
+        (rule,),
+        ("d mean(a)/da_i = 1/n",),
+        "A mean hands each of its n elements an n-th of the gradient.",
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _max_op(axes: tuple[int, ...], keepdims: bool) -> Op:
+    def rule(g: Any, out: Any, a: Any) -> Any:
+        kept_shape = _kept_shape(a.shape, axes)
+        winners = _data(a) == _data(out).reshape(kept_shape)
+        share = winners / winners.sum(axis=axes, keepdims=True)
+        return (g if keepdims else g.reshape(kept_shape)) * share
+
+    return Op(
+        "max",
+        (rule,),
+        ("d max(a)/da_i = 1/k for the k elements equal to the max, else 0",),
+        "A maximum passes the gradient to the largest element (split evenly among ties).",
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _transpose_op(axes: tuple[int, ...]) -> Op:
+    inverse = tuple(int(i) for i in np.argsort(axes))
+    return Op(
+        "transpose",
+        (lambda g, out, a: g.transpose(inverse),),
+        (f"d transpose(a, {axes})/da: transpose the gradient back",),
+        "A transpose only moves numbers: the gradient is moved back.",
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _softmax_op(axis: int | None) -> Op:
+    return Op(
+        "softmax",
+        (lambda g, out, a: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
+        ("d softmax(a)_i/da_j = s_i (delta_ij - s_j)",),
+        "A softmax passes s*(g - sum(g*s)): each share of the gradient minus the average.",
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _log_softmax_op(axis: int | None) -> Op:
+    return Op(
+        "log_softmax",
+        (lambda g, out, a: g - _exp(out) * g.sum(axis=axis, keepdims=True),),
+        ("d log_softmax(a)_i/da_j = delta_ij - softmax(a)_j",),
+        "A log-softmax passes g - softmax * sum(g).",
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _concatenate_op(axis: int, sizes: tuple[int, ...]) -> Op:
+    def piece(start: int, stop: int) -> Callable[..., Any]:
+        where_ = (slice(None),) * axis + (slice(start, stop),)
+        return lambda g, out, *inputs: g[where_]
+
+    bounds = np.cumsum((0, *sizes))
+    return Op(
+        "concatenate",
+        tuple(piece(int(bounds[i]), int(bounds[i + 1])) for i in range(len(sizes))),
+        tuple(f"d concat/d input {i}: its slice of the gradient" for i in range(len(sizes))),
+        "A concatenation hands each input the slice of the gradient where it was placed.",
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _stack_op(axis: int, count: int) -> Op:
+    def piece(i: int) -> Callable[..., Any]:
+        where_ = (slice(None),) * axis + (i,)
+        return lambda g, out, *inputs: g[where_]
+
+    return Op(
+        "stack",
+        tuple(piece(i) for i in range(count)),
+        tuple(f"d stack/d input {i}: entry {i} of the gradient" for i in range(count)),
+        "Stacking hands each input its own entry of the gradient.",
+    )
+
+
+def _getitem_op(index: Any, repeats: bool) -> Op:
+    return Op(
+        "getitem",
+        (lambda g, out, a: _scatter_add(g, index, a.shape, repeats),),
+        ("d a[index]/da: the gradient scattered back (repeated positions add up)",),
+        "Indexing picks numbers; the gradient goes back to the positions they came from.",
+    )
+
+
+def _scatter_add_op(index: Any, shape: tuple[int, ...], repeats: bool) -> Op:
+    return Op(
+        "scatter_add",
+        (lambda g, out, a: g[index],),
+        ("d scatter_add(a)/da: index the gradient",),
+        "Scattering places numbers; the gradient is read back from the same positions.",
+    )
+
+
+def _where_op(condition: Array) -> Op:
+    return Op(
+        "where",
+        (
+            lambda g, out, a, b: _where(condition, g, 0.0),
+            lambda g, out, a, b: _where(condition, 0.0, g),
+        ),
+        ("d where(c, a, b)/da = c", "d where(c, a, b)/db = not c"),
+        "A selection passes the gradient to whichever input was chosen, element by element.",
+        broadcasts=True,
+    )
+
+
+# ----------------------------------------------------------------------------- construction
+
+
+def _as_array(data: Any) -> Array:
+    """``data`` as a float64 or float32 array; a clear TypeError for anything else."""
+    if isinstance(data, Tensor):
+        return data.data
+    if type(data) is np.ndarray and data.dtype in _FLOAT_DTYPES:
+        return data
+    try:
+        array = np.asarray(data)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"Tensor data must be a rectangular array of numbers: {error}") from None
+    if array.dtype in _FLOAT_DTYPES:
+        return array
+    if array.dtype.kind in "biuf":  # bools, ints, other floats
+        return array.astype(np.float64)
+    described = {"c": "complex", "O": "object", "U": "string", "S": "bytes"}
+    kind = described.get(array.dtype.kind, array.dtype.kind)
+    raise TypeError(
+        f"Tensor data must be real numbers: float64 or float32 arrays (kept as they are), "
+        f"or ints and bools (converted to float64); got {type(data).__name__} with "
+        f"{kind} dtype {array.dtype}"
+    )
+
+
+def _node(data: Any, parents: tuple[Tensor, ...], op: Op) -> Tensor:
+    """The result of an op; it records its parents only if one of them needs a gradient.
+
+    Outside :func:`~autograd_lite.engine.no_grad`, and when some input requires a
+    gradient, the result requires one too and keeps ``parents`` and ``op``; otherwise
+    it is a leaf (PyTorch semantics).
+    """
+    out: Tensor = _new(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out._grad = None
+    out.label = ""
+    if grad_mode.enabled:
+        for parent in parents:
+            if parent.requires_grad:
+                out.parents = parents
+                out.op = op
+                out.requires_grad = True
+                return out
+    out.parents = ()
+    out.op = None
+    out.requires_grad = False
+    return out
+
+
+def _leaf(data: Any) -> Tensor:
+    """A Tensor that records nothing: a constant, or a result outside the graph."""
+    out: Tensor = _new(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out._grad = None
+    out.label = ""
+    out.parents = ()
+    out.op = None
+    out.requires_grad = False
+    return out
+
+
+def _recording(*inputs: Tensor) -> bool:
+    """True when an op on ``inputs`` records the graph (so its Op is worth building)."""
+    return grad_mode.enabled and any(t.requires_grad for t in inputs)
+
+
+def _operand(x: Any, like: Tensor) -> Tensor:
+    """A constant Tensor for a number or array mixed with the Tensor ``like``.
+
+    A Python number takes ``like``'s dtype (a float32 Tensor times 0.5 stays float32, as
+    in NumPy and PyTorch).
+    """
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (int, float)):
+        return _leaf(np.asarray(x, dtype=like.data.dtype))
+    return Tensor(x)
+
+
+def _binary(op: Op, ufunc: Any, a: Tensor, b: Tensor, quiet: bool = False) -> Tensor:
+    try:
+        if quiet:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                data = ufunc(a.data, b.data)
+        else:
+            data = ufunc(a.data, b.data)
+    except ValueError:
+        raise ValueError(f"cannot broadcast {a.shape} and {b.shape} in {op.name}") from None
+    return _node(data, (a, b), op)
+
+
+def _matmul(a: Tensor, b: Tensor) -> Tensor:
+    try:
+        data = np.matmul(a.data, b.data)
+    except ValueError:
+        raise ValueError(_matmul_problem(a.shape, b.shape)) from None
+    return _node(data, (a, b), MATMUL)
+
+
+def _matmul_problem(a: tuple[int, ...], b: tuple[int, ...]) -> str:
+    """Say why NumPy refused ``a @ b``."""
+    if not a or not b:
+        return f"matmul: {a} @ {b}: both operands need at least one dimension (use * to scale)"
+    inner_b = b[-2] if len(b) >= 2 else b[0]
+    if a[-1] != inner_b:
+        return f"matmul: {a} @ {b}: inner dimensions {a[-1]} and {inner_b} differ"
+    return f"matmul: {a} @ {b}: batch dimensions {a[:-2]} and {b[:-2]} cannot broadcast"
+
+
+def _normalize_axes(axis: int | Sequence[int], ndim: int) -> tuple[int, ...]:
+    """Axes as non-negative ints, in the order given (-1 is the last axis).
+
+    Raises ValueError for an axis out of range or named twice.
+    """
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normalized = []
+    for given in axes:
+        index = operator.index(given)
+        if not -ndim <= index < ndim:
+            raise ValueError(f"axis {index} is out of bounds for {ndim} dimensions")
+        normalized.append(index % ndim)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"axes {axes} name an axis twice")
+    return tuple(normalized)
+
+
+def _axes(axis: Axis, ndim: int, op_name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """``axis`` (None, an int, a negative int or a tuple) as a sorted tuple of axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    try:
+        return tuple(sorted(_normalize_axes(axis, ndim)))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{op_name}: {error} (Tensor of shape {shape})") from None
+
+
+def _plain_index(index: Any) -> tuple[Any, bool]:
+    """The index with lists as arrays, and whether it may name a position twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    plain = []
+    repeats = False
+    for part in parts:
+        if isinstance(part, Tensor):
+            raise TypeError(
+                "index a Tensor with ints, slices, or NumPy integer or boolean arrays, "
+                "not with a Tensor"
+            )
+        if isinstance(part, list):
+            part = np.asarray(part)
+        if isinstance(part, np.ndarray) and part.dtype.kind in "iu":
+            repeats = True
+        plain.append(part)
+    return (tuple(plain) if isinstance(index, tuple) else plain[0]), repeats
+
+
+# ----------------------------------------------------------------------------- Tensor
+
+
+class Tensor:
+    """An n-d array node: ``data`` (ndarray), ``grad`` (ndarray or None), ``shape``...
+
+    >>> w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, label="w")
+    >>> x = Tensor([1.0, -1.0])
+    >>> (w @ x).sum().backward()
+    >>> w.grad
+    array([[ 1., -1.],
+           [ 1., -1.]])
+    """
+
+    __slots__ = ("_grad", "data", "label", "op", "parents", "requires_grad")
+    __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__
+    data: Array
+    _grad: Any
+    parents: tuple[Tensor, ...]
+    op: Op | None
+    label: str
+    requires_grad: bool
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        label: str = "",
+        _parents: tuple[Tensor, ...] = (),
+        _op: Op | None = None,
+    ) -> None:
+        self.data = _as_array(data)
+        self._grad = None
+        self.label = label
+        if _parents and _op is not None and _recording(*_parents):
+            self.parents = _parents
+            self.op = _op
+            self.requires_grad = True
+        else:
+            self.parents = ()
+            self.op = None
+            self.requires_grad = bool(requires_grad)
+
+    # -- the gradient: an ndarray shaped and typed like data (a Tensor with create_graph)
+
+    @property
+    def grad(self) -> Any:
+        """d output / d self after ``backward()``: shaped like ``data``, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        # NumPy turns 0-d results into scalars and mixed dtypes promote to float64; the
+        # gradient is kept an array of this Tensor's own dtype (as PyTorch keeps it).
+        if type(value) is np.ndarray:
+            if value.dtype != self.data.dtype:
+                value = value.astype(self.data.dtype)
+        elif value is not None and not isinstance(value, Tensor):
+            value = np.asarray(value, dtype=self.data.dtype)
+        self._grad = value
+
+    # -- what it is
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.data.dtype
+
+    def item(self) -> float:
+        """The one number of a one-element Tensor, as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item() needs a Tensor with one element; this one has shape {self.shape}"
+            )
+        return float(self.data.item())
+
+    def numpy(self) -> Array:
+        """The data array itself (not a copy)."""
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Array:
+        return np.array(self.data, dtype=dtype, copy=copy)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor (it holds one number and has no length)")
+        return len(self.data)
+
+    def __float__(self) -> float:
+        return self.item()
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extras = []
+        if self.data.dtype != np.float64:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.label:
+            extras.append(f"label={self.label!r}")
+        if self.op is not None:
+            extras.append(f"op={self.op.name!r}")
+        return f"Tensor({', '.join([body, *extras])})"
+
+    # -- arithmetic, broadcasting like NumPy; the derivative rules are in the table above
+
+    def __add__(self, other: Operand) -> Tensor:
+        other = other if isinstance(other, Tensor) else _operand(other, self)
+        return _binary(ADD, np.add, self, other)
+
+    def __radd__(self, other: Operand) -> Tensor:
+        return _binary(ADD, np.add, _operand(other, self), self)
+
+    def __sub__(self, other: Operand) -> Tensor:
+        other = other if isinstance(other, Tensor) else _operand(other, self)
+        return _binary(SUB, np.subtract, self, other)
+
+    def __rsub__(self, other: Operand) -> Tensor:
+        return _binary(SUB, np.subtract, _operand(other, self), self)
+
+    def __mul__(self, other: Operand) -> Tensor:
+        other = other if isinstance(other, Tensor) else _operand(other, self)
+        return _binary(MUL, np.multiply, self, other)
+
+    def __rmul__(self, other: Operand) -> Tensor:
+        return _binary(MUL, np.multiply, _operand(other, self), self)
+
+    def __truediv__(self, other: Operand) -> Tensor:
+        other = other if isinstance(other, Tensor) else _operand(other, self)
+        return _binary(DIV, np.divide, self, other, quiet=True)
+
+    def __rtruediv__(self, other: Operand) -> Tensor:
+        return _binary(DIV, np.divide, _operand(other, self), self, quiet=True)
+
+    def __pow__(self, other: Operand) -> Tensor:
+        other = other if isinstance(other, Tensor) else _operand(other, self)
+        return _binary(POW, np.power, self, other, quiet=True)
+
+    def __rpow__(self, other: Operand) -> Tensor:
+        return _binary(POW, np.power, _operand(other, self), self, quiet=True)
+
+    def __matmul__(self, other: Operand) -> Tensor:
+        return _matmul(self, _operand(other, self))
+
+    def __rmatmul__(self, other: Operand) -> Tensor:
+        return _matmul(_operand(other, self), self)
+
+    def __neg__(self) -> Tensor:
+        return _node(-self.data, (self,), NEG)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _node(np.abs(self.data), (self,), ABS)
+
+    # -- elementwise functions
+
+    def abs(self) -> Tensor:
+        """|x|; its derivative is sign(x), taken as 0 at 0 (as PyTorch)."""
+        return self.__abs__()
+
+    def exp(self) -> Tensor:
+        """e^x (``inf`` past about 709.78, without a warning)."""
+        with np.errstate(over="ignore"):
+            return _node(np.exp(self.data), (self,), EXP)
+
+    def log(self) -> Tensor:
+        """Natural logarithm: ``log(0) = -inf``, ``log(x < 0) = nan``."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _node(np.log(self.data), (self,), LOG)
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), accurate when x is tiny."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _node(np.log1p(self.data), (self,), LOG1P)
+
+    def sqrt(self) -> Tensor:
+        """Square root: ``nan`` for negative x."""
+        with np.errstate(invalid="ignore"):
+            return _node(np.sqrt(self.data), (self,), SQRT)
+
+    def tanh(self) -> Tensor:
+        """Hyperbolic tangent."""
+        return _node(np.tanh(self.data), (self,), TANH)
+
+    def sigmoid(self) -> Tensor:
+        """Logistic sigmoid 1 / (1 + e^-x): no overflow, exact in the far negative tail.
+
+        >>> print(f"{Tensor(-40.0).sigmoid().item():.6e}")
+        4.248354e-18
+        """
+        return _node(_sigmoid_array(self.data), (self,), SIGMOID)
+
+    def relu(self) -> Tensor:
+        """max(0, x); its derivative at 0 is taken as 0 (as PyTorch)."""
+        return _node(np.maximum(self.data, 0.0), (self,), RELU)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """x where x > 0, ``negative_slope * x`` elsewhere."""
+        data = np.where(self.data > 0, self.data, self.data * negative_slope)
+        return _node(data, (self,), _leaky_relu_op(float(negative_slope)))
+
+    # -- reductions
+
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (None: all; an int, negative ints, or a tuple of them).
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=-1).data
+        array([3., 7.])
+        """
+        axes = _axes(axis, self.data.ndim, "sum", self.shape)
+        data = self.data.sum(axis=None if axis is None else axes, keepdims=keepdims)
+        return _node(data, (self,), _sum_op(axes, bool(keepdims)))
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Mean over ``axis`` (as :meth:`sum`)."""
+        axes = _axes(axis, self.data.ndim, "mean", self.shape)
+        count = 1
+        for i in axes:
+            count *= self.data.shape[i]
+        data = self.data.sum(axis=None if axis is None else axes, keepdims=keepdims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            data = data / count
+        return _node(data, (self,), _mean_op(axes, bool(keepdims)))
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Maximum over ``axis``; tied elements share the gradient evenly (``torch.amax``)."""
+        axes = _axes(axis, self.data.ndim, "max", self.shape)
+        try:
+            data = self.data.max(axis=None if axis is None else axes, keepdims=keepdims)
+        except ValueError:
+            raise ValueError(
+                f"max: no elements to reduce in a Tensor of shape {self.shape}"
+            ) from None
+        return _node(data, (self,), _max_op(axes, bool(keepdims)))
+
+    def softmax(self, axis: int | None = -1) -> Tensor:
+        """exp(x) / sum(exp(x)) along ``axis``, computed without overflow."""
+        axis = self._softmax_axis(axis, "softmax")
+        return _node(_softmax_array(self.data, axis), (self,), _softmax_op(axis))
+
+    def log_softmax(self, axis: int | None = -1) -> Tensor:
+        """x - log(sum(exp(x))) along ``axis``, stable for huge logits."""
+        axis = self._softmax_axis(axis, "log_softmax")
+        return _node(_log_softmax_array(self.data, axis), (self,), _log_softmax_op(axis))
+
+    def _softmax_axis(self, axis: int | None, op_name: str) -> int | None:
+        if axis is None or self.data.ndim == 0:  # a 0-d Tensor is a single class
+            return None
+        return _axes(axis, self.data.ndim, op_name, self.shape)[0]
+
+    # -- shape
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same numbers in a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``)."""
+        new_shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        try:
+            data = self.data.reshape(new_shape)
+        except (ValueError, TypeError) as error:
+            raise ValueError(
+                f"reshape: cannot reshape a Tensor of shape {self.shape} ({self.size} "
+                f"elements) into {tuple(new_shape)}: {error}"
+            ) from None
+        return _node(data, (self,), RESHAPE)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Permute the axes (reversed when none are given, as NumPy)."""
+        if len(axes) == 1 and not isinstance(axes[0], int):
+            axes = tuple(axes[0])
+        order = axes if axes else tuple(range(self.data.ndim))[::-1]
+        try:
+            normalized = _normalize_axes(order, self.data.ndim)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"transpose: {error} (Tensor of shape {self.shape})") from None
+        if len(normalized) != self.data.ndim:
+            raise ValueError(
+                f"transpose: axes {axes} do not permute a Tensor of shape {self.shape}"
+            )
+        return _node(self.data.transpose(normalized), (self,), _transpose_op(normalized))
+
+    @property
+    def T(self) -> Tensor:
+        """All axes reversed (the matrix transpose for 2-d)."""
+        return self.transpose()
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """Basic slicing and integer-array indexing, as NumPy; repeated indices add up.
+
+        >>> t = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> t[[0, 0, 2]].sum().backward()
+        >>> t.grad
+        array([2., 0., 1.])
+        """
+        plain, repeats = _plain_index(index)
+        try:
+            data = self.data[plain]
+        except IndexError as error:
+            raise IndexError(f"{error} (Tensor of shape {self.shape})") from None
+        if not _recording(self):
+            return _leaf(data)
+        return _node(data, (self,), _getitem_op(plain, repeats))
+
+    # -- comparisons look at data and record nothing
+
+    def __lt__(self, other: Operand) -> Any:
+        return self.data < _data(other)
+
+    def __le__(self, other: Operand) -> Any:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Operand) -> Any:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Operand) -> Any:
+        return self.data >= _data(other)
+
+    def __eq__(self, other: object) -> Any:
+        return self.data == _data(other)
+
+    def __ne__(self, other: object) -> Any:
+        return self.data != _data(other)
+
+    __hash__ = object.__hash__  # identity: graphs keep Tensors in sets and dicts
+
+    # -- backward
+
+    def backward(self, gradient: Any = None, *, create_graph: bool = False) -> None:
+        """Fill ``.grad`` of every Tensor this one depends on with d self / d that Tensor.
+
+        A one-element Tensor seeds a gradient of ones; any other needs ``gradient`` (an
+        array of its shape: the vector in the vector-Jacobian product). Leaf gradients
+        accumulate across calls (:meth:`zero_grad` resets them); interior gradients are
+        recomputed. ``create_graph=True`` makes the gradients Tensors that can be
+        differentiated again (a leaf's ``grad`` then refers to a graph that refers back
+        to the leaf, a cycle that :meth:`zero_grad` breaks, as in PyTorch).
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a Tensor that does not require a gradient: it was not "
+                "computed from any Tensor with requires_grad=True (or under no_grad())"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() on a Tensor of shape {self.shape} needs a gradient: pass "
+                    f"gradient=<array of shape {self.shape}> (d loss / d this Tensor), or "
+                    "reduce it to one number first, e.g. t.sum().backward()"
+                )
+            seed = self._seed(create_graph)
+        else:
+            given = gradient.data if isinstance(gradient, Tensor) else gradient
+            seed_data = np.array(given, dtype=self.data.dtype)
+            if seed_data.shape != self.shape:
+                raise ValueError(
+                    f"backward(): gradient of shape {seed_data.shape} does not match "
+                    f"the Tensor's shape {self.shape}"
+                )
+            if create_graph:
+                seed = gradient if isinstance(gradient, Tensor) else Tensor(seed_data)
+            else:
+                seed = seed_data
+        with np.errstate(all="ignore"):
+            engine.backward(self, seed, create_graph=create_graph)
+
+    def zero_grad(self) -> None:
+        """Forget this Tensor's gradient (``grad = None``, as PyTorch's set_to_none)."""
+        self._grad = None
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this Tensor's data, cut off from the graph."""
+        return Tensor(self.data, label=self.label)
+
+    # -- what the functional API (grad, value_and_grad, jacobian) asks of a node kind
+
+    def _as_input(self) -> Tensor:
+        node = Tensor(self.data, requires_grad=True, label=self.label)
+        if grad_mode.enabled:
+            node.parents = (self,)
+            node.op = IDENTITY
+        return node
+
+    def _seed(self, create_graph: bool) -> Any:
+        ones = np.ones(self.data.shape, self.data.dtype)
+        return Tensor(ones) if create_graph else ones
+
+    def _zeros_like(self) -> Array:
+        return np.zeros_like(self.data)
+
+    def _constant(self, x: Any) -> Tensor:
+        return Tensor(x)
+
+
+# ----------------------------------------------------------------------------- module functions
+
+
+def _first_tensor(items: Sequence[Any]) -> Tensor:
+    for item in items:
+        if isinstance(item, Tensor):
+            return item
+    return Tensor(items[0])
+
+
+def concatenate(tensors: Sequence[Operand], axis: int = 0) -> Tensor:
+    """Join Tensors (or arrays) along an existing axis, as ``np.concatenate``.
+
+    >>> concatenate([Tensor([1.0, 2.0]), Tensor([3.0])]).data
+    array([1., 2., 3.])
+    """
+    if len(tensors) == 0:
+        raise ValueError("concatenate: needs at least one Tensor")
+    like = _first_tensor(tensors)
+    parts = tuple(_operand(t, like) for t in tensors)
+    try:
+        data = np.concatenate([t.data for t in parts], axis=axis)
+    except ValueError as error:
+        shapes = ", ".join(str(t.shape) for t in parts)
+        raise ValueError(f"concatenate along axis {axis}: shapes {shapes}: {error}") from None
+    if not _recording(*parts):
+        return _leaf(data)
+    positive_axis = _normalize_axes(axis, data.ndim)[0]
+    sizes = tuple(t.shape[positive_axis] for t in parts)
+    return _node(data, parts, _concatenate_op(positive_axis, sizes))
+
+
+def stack(tensors: Sequence[Operand], axis: int = 0) -> Tensor:
+    """Join Tensors of one shape along a new axis, as ``np.stack``.
+
+    >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], axis=1).shape
+    (2, 2)
+    """
+    if len(tensors) == 0:
+        raise ValueError("stack: needs at least one Tensor")
+    like = _first_tensor(tensors)
+    parts = tuple(_operand(t, like) for t in tensors)
+    shapes = {t.shape for t in parts}
+    if len(shapes) > 1:
+        listed = ", ".join(str(t.shape) for t in parts)
+        raise ValueError(f"stack: all Tensors need one shape; got {listed}")
+    try:
+        data = np.stack([t.data for t in parts], axis=axis)
+    except ValueError as error:
+        raise ValueError(f"stack along axis {axis}: {error}") from None
+    if not _recording(*parts):
+        return _leaf(data)
+    positive_axis = _normalize_axes(axis, data.ndim)[0]
+    return _node(data, parts, _stack_op(positive_axis, len(parts)))
+
+
+def where(condition: Any, x: Operand, y: Operand) -> Tensor:
+    """``x`` where ``condition`` holds, ``y`` elsewhere (broadcasting, as ``np.where``).
+
+    The condition is data (a boolean array, e.g. from a comparison), not a node.
+
+    >>> t = Tensor([-1.0, 2.0])
+    >>> where(t > 0, t, 0.0).data
+    array([0., 2.])
+    """
+    cond = np.asarray(_data(condition), dtype=bool)
+    like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else Tensor(x)
+    a, b = _operand(x, like), _operand(y, like)
+    try:
+        data = np.where(cond, a.data, b.data)
+    except ValueError:
+        raise ValueError(
+            f"cannot broadcast condition {cond.shape}, {a.shape} and {b.shape} in where"
+        ) from None
+    if not _recording(a, b):
+        return _leaf(data)
+    return _node(data, (a, b), _where_op(cond))
+
+
+def maximum(x: Operand, y: Operand) -> Tensor:
+    """The elementwise maximum (NaN wins; on a tie each input gets half the gradient).
+
+    >>> maximum(Tensor([1.0, 5.0]), 3.0).data
+    array([3., 5.])
+    """
+    like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else Tensor(x)
+    return _binary(MAXIMUM, np.maximum, _operand(x, like), _operand(y, like))
+
+
+def linear(x: Operand, weight: Operand, bias: Operand | None = None) -> Tensor:
+    """A fully connected layer ``x @ weight.T + bias`` as one node (PyTorch's F.linear).
+
+    ``weight`` is shaped ``(n_out, n_in)`` (row j holds the weights into neuron j),
+    ``bias`` ``(n_out,)``, and ``x`` ``(..., n_in)``. One node instead of three: the
+    backward pass does the same matrix products with less bookkeeping.
+
+    >>> W = Tensor([[1.0, 2.0]]); b = Tensor([0.5])
+    >>> linear(Tensor([[3.0, 4.0]]), W, b).data
+    array([[11.5]])
+    """
+    w = weight if isinstance(weight, Tensor) else Tensor(weight)
+    x = x if isinstance(x, Tensor) else _operand(x, w)
+    x_shape, w_shape = x.data.shape, w.data.shape
+    if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[1]:
+        raise ValueError(
+            f"linear: input {x_shape} and weight {w_shape} do not fit: the weight must be "
+            "(n_out, n_in) and the input's last dimension n_in"
+        )
+    data = x.data @ w.data.T
+    if bias is None:
+        return _node(data, (x, w), LINEAR_NO_BIAS)
+    b = bias if isinstance(bias, Tensor) else _operand(bias, w)
+    if b.data.shape != w_shape[:1]:
+        raise ValueError(
+            f"linear: bias {b.shape} does not fit weight {w_shape}: needs ({w_shape[0]},)"
+        )
+    if data.dtype == b.data.dtype:
+        data += b.data  # in place: the product is a fresh array
+    else:
+        data = data + b.data
+    return _node(data, (x, w, b), LINEAR)

@@ -1,0 +1,319 @@
+"""Tests of ``autograd-lite step``: the command loop, in-process and through a pipe."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograd_lite import backprop, cli, nn
+from autograd_lite.parse import ParseError, parse_expression
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPRESSION = ["tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88"]
+HOSTILE = "__import__('os')"
+
+FIRST_STEP = [
+    "step 1 of 5: from tanh(x*w + b) to x*w + b (argument a of tanh)",
+    "  rule      d tanh(a)/da = 1 - tanh(a)^2",
+    "  at        a = 0.88, tanh(a) = 0.706419",
+    "  local     1 - 0.706419^2 = 0.500972",
+    "  upstream  tanh(x*w + b).grad = 1.0",
+    "  chain     (x*w + b).grad += 0.500972 * 1.0 = 0.500972",
+]
+INTRO = [
+    "backward pass of tanh(x*w + b) = 0.706419",
+    "5 steps; at the start tanh(x*w + b).grad = 1.0 (the seed, d output/d output) and every "
+    "other gradient is zero",
+    "Enter or n: next step, b: back, r: run to the end, t: table, ?: help, q: quit",
+]
+
+
+@pytest.fixture(autouse=True)
+def only_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test this subcommand alone (the subprocess test runs the whole command)."""
+    monkeypatch.setattr(cli, "COMMANDS", ("step",))
+
+
+class Terminal(io.StringIO):
+    """Standard input that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def session(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    commands: str,
+    stdin: type[io.StringIO] = io.StringIO,
+) -> tuple[int, list[str], str]:
+    monkeypatch.setattr(sys, "stdin", stdin(commands))
+    status = cli.main(["step", *argv])
+    out, err = capsys.readouterr()
+    return status, out.splitlines(), err
+
+
+def test_a_script_of_commands(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines, err = session(monkeypatch, capsys, EXPRESSION, "n\n\nb\nb\nb\nr\nn\nq\n")
+    assert status == 0 and err == ""
+    assert lines[:3] == INTRO
+    assert lines[3:9] == FIRST_STEP
+    assert lines[9] == "step 2 of 5: from x*w + b to x*w (argument a of +)"  # Enter = n
+    assert lines[15:] == [
+        "undid step 2: (x*w).grad has no gradient again",
+        "now after step 1",
+        "undid step 1: (x*w + b).grad has no gradient again",
+        "now at the start",
+        "already at the start: nothing to undo",
+        "step 1 of 5: (x*w + b).grad += 0.500972 * 1.0 = 0.500972",
+        "step 2 of 5: (x*w).grad += 1.0 * 0.500972 = 0.500972",
+        "step 3 of 5: b.grad += 1.0 * 0.500972 = 0.500972",
+        "step 4 of 5: x.grad += -3.0 * 0.500972 = -1.50292",
+        "step 5 of 5: w.grad += 2.0 * 0.500972 = 1.00194",
+        "the backward pass is complete: every gradient now equals what backward() gives",
+        "no step left: the pass is complete (b: back, t: table, q: quit)",
+    ]
+
+
+def test_quit_in_the_middle(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines, _ = session(monkeypatch, capsys, EXPRESSION, "n\nq\nn\nn\n")
+    assert status == 0
+    assert lines == INTRO + FIRST_STEP
+
+
+def test_end_of_input_exits_cleanly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines, err = session(monkeypatch, capsys, EXPRESSION, "n")  # no newline, no q
+    assert (status, err) == (0, "")
+    assert lines == INTRO + FIRST_STEP
+    status, lines, _ = session(monkeypatch, capsys, EXPRESSION, "")
+    assert (status, lines) == (0, INTRO)
+
+
+def test_bad_commands_get_a_hint(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines, _ = session(monkeypatch, capsys, EXPRESSION, "xyz\nn 3\ng\nu\nu nobody\n")
+    assert status == 0
+    assert lines[3:] == [
+        "unknown command 'xyz'; type ? for help",
+        "unknown command 'n 3'; type ? for help",
+        "g needs an argument, e.g. g step.dot",
+        "u needs an argument, e.g. u x",
+        "no node called 'nobody'; names: b, n3, n4, n5, w, x",
+    ]
+
+
+def test_help_show_list_table_and_until(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines, _ = session(monkeypatch, capsys, EXPRESSION, "?\ns\nu b\ns\nl\nt\n")
+    assert status == 0
+    text = "\n".join(lines)
+    assert "  b             go back one step (undo it)" in lines
+    assert "at the start: no step applied yet (n: next)" in lines
+    # u b: steps 1 and 2 as summaries, then step 3 (the one that completes b) in full
+    start = lines.index("step 1 of 5: (x*w + b).grad += 0.500972 * 1.0 = 0.500972")
+    assert lines[start + 2] == "step 3 of 5: from x*w + b to b (argument b of +)"
+    assert lines.count("  chain     b.grad += 1.0 * 0.500972 = 0.500972") == 2  # u, then s
+    assert "  x              grad 0.0" in lines and "  b              grad 0.500972" in lines
+    assert re.search(r"^>  3  x\*w \+ b +b +d\(a\+b\)/db = 1", text, re.MULTILINE)
+    assert lines[-1] == "5 steps, 3 applied, > marks the current one"
+
+
+def test_explain_adds_a_sentence(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines, _ = session(
+        monkeypatch, capsys, ["x*x + relu(x)", "--set", "x=-2", "--explain"], "r\nb\nn\n"
+    )
+    assert status == 0
+    assert lines[1].startswith("5 steps; at the start (x*x + relu(x)).grad = 1.0")
+    assert lines[-9] == "step 5 of 5: from relu(x) to x (argument a of relu)"
+    assert lines[-2] == (
+        "  in words  A ReLU passes the gradient where its input was positive and zero elsewhere."
+        " Its input was -2.0, not positive, so it passes zero. x already holds gradient from 2"
+        " other paths; it changes the output along every path, so the contributions add (the"
+        " multivariable chain rule)."
+    )
+
+
+def test_prompt_only_at_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, lines, _ = session(monkeypatch, capsys, EXPRESSION, "n\n")
+    assert not any("step> " in line for line in lines)
+    status, lines, _ = session(monkeypatch, capsys, EXPRESSION, "n\n", stdin=Terminal)
+    assert status == 0
+    assert lines[3] == "step> " + FIRST_STEP[0]
+    assert lines[-1] == "step> "  # the prompt before end of input, then a new line
+
+
+def test_a_hostile_expression_is_rejected(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_expression(HOSTILE, {})
+    status, lines, err = session(monkeypatch, capsys, [HOSTILE], "n\n")
+    assert status == 2 and lines == []
+    assert err == f"autograd-lite step: error: {caught.value.summary}\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["x", "--mlp", "2,1"], "give an expression"),
+        ([], "give an expression"),
+        (["--mlp", "2"], "--mlp: expected layer sizes like 2,2,1"),
+        (["--mlp", "2,x"], "--mlp: expected layer sizes like 2,2,1"),
+        (["--mlp", "100,100"], "too many steps"),
+        (["--mlp", "2,1", "--set", "x=1"], "--set gives values to an expression's variables"),
+        (["--mlp", "2,1", "--input", "1"], "--input: expected 2 numbers, got 1"),
+        (["--mlp", "2,1", "--activation", "cube"], "--activation: unknown activation 'cube'"),
+        (["x", "--set", "x=1", "--input", "1,2"], "--input goes with --mlp"),
+        (["x*y", "--set", "x=1"], "y"),
+    ],
+)
+def test_usage_errors(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
+) -> None:
+    status, lines, err = session(monkeypatch, capsys, argv, "")
+    assert status == 2 and lines == []
+    assert err.startswith("autograd-lite step: error: ") and message in err
+
+
+def test_g_writes_dot_with_the_current_step_highlighted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    before, after = tmp_path / "before.dot", tmp_path / "after.dot"
+    status, lines, _ = session(monkeypatch, capsys, EXPRESSION, f"g {before}\nn\nn\ng {after}\n")
+    assert status == 0
+    assert f"wrote {before} (before step 1)" in lines
+    assert lines[-1] == f"wrote {after} (step 2 highlighted)"
+    assert "orange" not in before.read_text(encoding="utf-8")
+    source = after.read_text(encoding="utf-8")
+    node = next(line for line in source.splitlines() if line.strip().startswith("n3 [label="))
+    assert "fillcolor=orange" in node and "step 2: (x*w).grad += 1.0 * 0.500972" in node
+    assert "n3 -> n4_op [label=a color=red penwidth=2.5]" in source
+
+
+def test_g_reports_problems_and_goes_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", "")  # no Graphviz executable
+    picture = tmp_path / "step.svg"
+    commands = f"g {picture}\ng {tmp_path / 'step.gif'}\ng {tmp_path / 'no' / 'x.dot'}\nn\n"
+    status, lines, _ = session(monkeypatch, capsys, EXPRESSION, commands)
+    assert status == 0
+    assert lines[3].startswith(f"cannot write {picture}: the Graphviz `dot` executable is missing")
+    assert (tmp_path / "step.dot").exists()  # the DOT text written instead
+    assert lines[4].startswith("cannot tell the output format from the extension of")
+    assert lines[5].startswith(f"cannot write {tmp_path / 'no' / 'x.dot'}: ")
+    assert lines[6] == FIRST_STEP[0]
+
+
+def test_mlp_session(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    status, lines, _ = session(monkeypatch, capsys, ["--mlp", "2,2,1", "--seed", "0"], "r\n")
+    assert status == 0
+    rng = np.random.default_rng(0)
+    model = nn.MLP(2, [2, 1], activation="sigmoid", output_activation="sigmoid", rng=rng)
+    x = [round(float(v), 4) for v in rng.uniform(-1, 1, 2)]
+    y = [round(float(v), 4) for v in rng.uniform(0, 1, 1)]
+    assert lines[0].startswith(
+        f"backward pass of MLP 2-2-1 (sigmoid, seed 0) on x = [{x[0]}, {x[1]}], y = [{y[0]}]: "
+        "C = 1/2 sum_j (a_j - y_j)^2 = "
+    )
+    assert lines[2].startswith("33 steps; at the start C.grad = 1.0")
+    assert lines[-1].startswith("the backward pass is complete")
+    deltas = backprop.Network(model.get_weights(), "sigmoid").backprop_example(x, y).deltas
+    status, lines, _ = session(
+        monkeypatch, capsys, ["--mlp", "2,2,1", "--seed", "0"], "u z^2_1\nu z^1_1\nu z^1_2\n"
+    )
+    text = "\n".join(lines)
+    for layer, neuron in [(1, 1), (1, 2), (2, 1)]:
+        shown = re.search(
+            rf"delta\^{layer}_{neuron} = dC/dz\^{layer}_{neuron} = (\S+)  \(autodiff", text
+        )
+        assert shown is not None
+        assert float(shown.group(1)) == pytest.approx(deltas[layer - 1][neuron - 1], abs=1e-12)
+    assert text.count("(closed form; differs by ") == 3
+    assert "BP1 (output layer)" in text and "BP2 (hidden layer)" in text
+
+
+def test_mlp_input_target_and_cost(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--mlp", "2,1", "--input", "0.5,-1", "--target", "0.25", "--cost", "mse"]
+    status, lines, _ = session(monkeypatch, capsys, argv, "u z^1_1\n")
+    assert status == 0
+    assert "on x = [0.5, -1.0], y = [0.25]: C = sum_j (a_j - y_j)^2" in lines[0]
+    assert any(
+        line.startswith("            delta^1_1 = 2 (a^1_1 - y_1) * sigmoid'") for line in lines
+    )
+
+
+def commands_available() -> bool:
+    return all(importlib.util.find_spec(f"autograd_lite.cli.{name}") for name in cli.COMMANDS)
+
+
+# The same entry point as `python -m autograd_lite`, with only this subcommand registered.
+ONLY_STEP = "from autograd_lite import cli; cli.COMMANDS = ('step',); cli.main_entry()"
+
+
+def test_the_command_through_a_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``python -m autograd_lite step`` with commands on a pipe, as a script would run it.
+
+    While another subcommand listed in ``cli.COMMANDS`` is still being written (so the
+    whole parser cannot be built), the same entry point runs with ``step`` alone.
+    """
+    monkeypatch.undo()  # the real list of subcommands
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    entry = ["-m", "autograd_lite"] if commands_available() else ["-c", ONLY_STEP]
+    command = [sys.executable, *entry, "step"]
+    result = subprocess.run(
+        [*command, *EXPRESSION],
+        input="n\nb\nbogus\nr\nq\nn\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:9] == INTRO + FIRST_STEP
+    assert lines[9:12] == [
+        "undid step 1: (x*w + b).grad has no gradient again",
+        "now at the start",
+        "unknown command 'bogus'; type ? for help",
+    ]
+    assert lines[-1].startswith("the backward pass is complete")
+    assert len(lines) == 12 + 5 + 1
+    failed = subprocess.run(
+        [*command, HOSTILE],
+        input="n\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=60,
+    )
+    assert failed.returncode == 2 and failed.stdout == ""
+    assert failed.stderr.startswith("autograd-lite step: error: ")

@@ -1,0 +1,212 @@
+"""The one backward algorithm: order, depth, determinism, steps, memory behaviour."""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+import numpy as np
+import pytest
+
+from autograd_lite import Tensor, Value, engine, no_grad
+from autograd_lite.engine import Step, topological_order
+
+
+def test_chain_of_a_million_nodes_at_default_recursion_limit() -> None:
+    assert sys.getrecursionlimit() <= 1000 or True  # whatever it is, we do not raise it
+    limit = sys.getrecursionlimit()
+    x = Value(1.0)
+    node = x
+    n = 1_000_000
+    for _ in range(n):
+        node = node * 1.0 + 1.0  # each step: multiply, then add; d node / d x stays 1
+    node.backward()
+    assert x.grad == 1.0
+    assert node.data == 1.0 + n
+    assert sys.getrecursionlimit() == limit
+    del node  # freeing a million-deep chain must not crash either
+    gc.collect()
+
+
+def test_deep_chain_gradient_is_the_product_of_local_derivatives() -> None:
+    x = Value(0.5)
+    node = x
+    for _ in range(10_000):
+        node = node * 1.0001
+    node.backward()
+    assert x.grad == pytest.approx(1.0001**10_000, rel=1e-12)
+
+
+def test_topological_order_is_deterministic_and_valid() -> None:
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    c = a * b
+    d = c + a
+    e = d * c
+    order = topological_order(e)
+    assert order == topological_order(e)
+    position = {node: i for i, node in enumerate(order)}
+    assert len(position) == len(order) == 5
+    for node in order:
+        for parent in node.parents:
+            assert position[parent] < position[node]
+    assert order[-1] is e
+    assert set(order[:2]) == {a, b}  # leaves first
+    # backward walks the graph in reverse: the first argument's subtree comes first
+    assert order[::-1][:3] == [e, d, c]
+
+
+def test_parents_are_a_tuple_in_argument_order() -> None:
+    a, b = Value(1.0), Value(2.0)
+    assert (a - b).parents == (a, b)
+    assert (b - a).parents == (b, a)
+    assert a.tanh().parents == (a,)
+    assert a.parents == ()
+
+
+def test_backward_twice_doubles_leaves_and_recomputes_interior() -> None:
+    x = Value(3.0)
+    h = x * x
+    y = h + x
+    y.backward()
+    first_x, first_h = x.grad, h.grad
+    y.backward()
+    assert x.grad == 2 * first_x == 14.0
+    assert h.grad == first_h == 1.0
+
+
+def test_gradients_add_at_a_node_used_many_times() -> None:
+    x = Value(2.0)
+    total = Value(0.0)
+    for k in range(100):
+        total = total + x * k
+    total.backward()
+    assert x.grad == sum(range(100))
+
+
+def test_no_grad_records_nothing_and_restores_state() -> None:
+    x = Value(2.0)
+    assert engine.is_grad_enabled()
+    with no_grad():
+        y = x * 3
+        with no_grad():
+            pass
+        assert not engine.is_grad_enabled()
+        with engine.enable_grad():
+            z = x * 3
+        assert not engine.is_grad_enabled()
+    assert engine.is_grad_enabled()
+    assert y.parents == () and y.op is None
+    assert z.parents == (x, z.parents[1])
+    with pytest.raises(RuntimeError), no_grad():
+        raise RuntimeError("inside")
+    assert engine.is_grad_enabled()
+
+
+def test_no_grad_as_decorator() -> None:
+    @no_grad()
+    def f(v: Value) -> Value:
+        return v * 2
+
+    assert f(Value(1.0)).parents == ()
+    assert engine.is_grad_enabled()
+
+
+def test_detach_cuts_the_graph() -> None:
+    x = Value(2.0)
+    y = (x * x).detach() * x
+    y.backward()
+    assert x.grad == 4.0  # only the outer multiply sees x
+
+
+def test_observer_sees_every_step_and_the_same_gradients() -> None:
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
+    out = (x * w + b).tanh()
+    steps: list[Step] = []
+    engine.backward(out, 1.0, observer=steps.append)
+    watched = {node: node.grad for node in topological_order(out)}
+    for node in watched:
+        node.grad = 0.0
+    out.backward()
+    assert {node: node.grad for node in topological_order(out)} == watched
+    # one step per edge: tanh -> sum, sum -> (x*w, b), x*w -> (x, w)
+    assert len(steps) == 5
+    assert [step.index for step in steps] == list(range(5))
+    first = steps[0]
+    assert first.node is out and first.position == 0
+    assert first.formula == "d tanh(a)/da = 1 - tanh(a)^2"
+    assert first.contribution == pytest.approx(1 - out.data**2)
+    assert first.local_derivative() == pytest.approx(1 - out.data**2)
+    assert first.before is None and not first.shared
+    last = steps[-1]
+    assert last.input is w and last.after == w.grad
+
+
+def test_observer_marks_a_shared_node() -> None:
+    a = Value(3.0, label="a")
+    out = a * a
+    steps: list[Step] = []
+    engine.backward(out, 1.0, observer=steps.append)
+    assert [s.input for s in steps] == [a, a]
+    assert steps[0].after == 3.0 and steps[1].before == 3.0 and steps[1].shared
+    assert a.grad == 6.0
+
+
+def test_observer_shows_broadcast_sum_as_its_own_field() -> None:
+    x = Tensor(np.ones((1, 3)), requires_grad=True)
+    y = Tensor(np.ones((4, 3)), requires_grad=True)
+    out = (x * y).sum()
+    steps: list[Step] = []
+    engine.backward(out, np.array(1.0), observer=steps.append)
+    to_x = [s for s in steps if s.input is x]
+    assert len(to_x) == 1 and to_x[0].summed_from == (4, 3)
+    np.testing.assert_array_equal(x.grad, np.full((1, 3), 4.0))
+
+
+def test_no_reference_cycles_per_node() -> None:
+    """Building and dropping a graph leaves nothing for the cyclic collector."""
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        x = Value(1.0)
+        node = x
+        for _ in range(1000):
+            node = (node * 1.01).tanh() + x
+        node.backward()
+        del node, x
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_backward_restores_the_garbage_collector_state() -> None:
+    x = Value(1.0)
+    y = x * 2
+    assert gc.isenabled()
+    y.backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        y.backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_create_graph_gives_second_derivative() -> None:
+    x = Value(1.5)
+    y = x**3
+    y.backward(create_graph=True)
+    first = x.grad
+    assert isinstance(first, Value) and first.data == pytest.approx(3 * 1.5**2)
+    x.grad = 0.0
+    first.backward()
+    assert x.grad == pytest.approx(6 * 1.5)
+
+
+def test_zero_grad_helper_takes_nodes_and_collections() -> None:
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    (a * b * c).backward()
+    engine.zero_grad(a, [b, c])
+    assert (a.grad, b.grad, c.grad) == (0.0, 0.0, 0.0)

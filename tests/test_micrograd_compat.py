@@ -1,0 +1,155 @@
+"""micrograd parity: programs written for micrograd 0.1.0 run unchanged, with equal numbers.
+
+micrograd 0.1.0 (from PyPI) is installed by the test command as the reference.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+import micrograd.engine
+import micrograd.nn
+import numpy as np
+import pytest
+
+import autograd_lite.nn
+from autograd_lite import Value
+
+
+def moons(n: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles with noise, labels -1 / +1 (as micrograd's demo)."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    t_out = np.linspace(0, np.pi, half)
+    t_in = np.linspace(0, np.pi, n - half)
+    X = np.concatenate(
+        [
+            np.stack([np.cos(t_out), np.sin(t_out)], axis=1),
+            np.stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5], axis=1),
+        ]
+    )
+    X += rng.normal(scale=0.1, size=X.shape)
+    y = np.concatenate([np.zeros(half, dtype=np.int64), np.ones(n - half, dtype=np.int64)])
+    return X, y * 2 - 1
+
+
+def micrograd_demo(value_cls: Any, nn: Any, steps: int) -> list[tuple[float, float]]:
+    """micrograd's demo.ipynb training loop, written exactly as there (modules swapped)."""
+    np.random.seed(1337)
+    random.seed(1337)
+    X, y = moons()
+    model = nn.MLP(2, [16, 16, 1])
+
+    def loss() -> tuple[Any, float]:
+        inputs = [list(map(value_cls, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        alpha = 1e-4
+        reg_loss = alpha * sum(p * p for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
+        return total_loss, sum(accuracy) / len(accuracy)
+
+    history = []
+    for k in range(steps):
+        total_loss, acc = loss()
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        history.append((float(total_loss.data), float(acc)))
+    return history
+
+
+@pytest.mark.slow
+def test_demo_losses_equal_micrograd_step_by_step() -> None:
+    ours = micrograd_demo(Value, autograd_lite.nn, steps=20)
+    theirs = micrograd_demo(micrograd.engine.Value, micrograd.nn, steps=20)
+    for step, ((loss, acc), (ref_loss, ref_acc)) in enumerate(zip(ours, theirs)):
+        assert loss == pytest.approx(ref_loss, rel=1e-12, abs=0), f"step {step}"
+        assert acc == ref_acc, f"step {step}"
+    assert ours[-1][0] < ours[0][0]  # and it learns
+
+
+def test_same_seed_same_network_as_micrograd() -> None:
+    random.seed(7)
+    ours = autograd_lite.nn.MLP(3, [4, 2])
+    random.seed(7)
+    theirs = micrograd.nn.MLP(3, [4, 2])
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+    assert repr(ours) == repr(theirs)
+    x = [0.5, -1.0, 2.0]
+    assert [v.data for v in ours(x)] == [v.data for v in theirs(x)]
+
+
+def test_engine_example_from_micrograd_readme() -> None:
+    def run(V: Any) -> tuple[float, float, float]:
+        a = V(-4.0)
+        b = V(2.0)
+        c = a + b
+        d = a * b + b**3
+        c += c + 1
+        c += 1 + c + (-a)
+        d += d * 2 + (b + a).relu()
+        d += 3 * d + (b - a).relu()
+        e = c - d
+        f = e**2
+        g = f / 2.0
+        g += 10.0 / f
+        g.backward()
+        return g.data, a.grad, b.grad
+
+    ours, theirs = run(Value), run(micrograd.engine.Value)
+    assert ours == pytest.approx(theirs, rel=1e-12)
+    assert ours[0] == pytest.approx(24.7041, abs=1e-4)  # the README's printed values
+    assert ours[1] == pytest.approx(138.8338, abs=1e-4)
+    assert ours[2] == pytest.approx(645.5773, abs=1e-4)
+
+
+def test_graph_drawing_attributes_match_micrograd() -> None:
+    """micrograd's draw_dot reads ``_prev`` (a set) and ``_op`` (a string)."""
+    x = Value(2.0)
+    y = x * 3 + 1
+    assert isinstance(y._prev, set) and len(y._prev) == 2
+    assert y._op == "+"
+    assert x._op == "" and x._prev == set()
+    (mul,) = [node for node in y._prev if node._op]
+    assert mul._op == "*"
+
+
+def test_trace_collects_nodes_like_micrograd_draw_dot() -> None:
+    """The ``trace`` helper of micrograd's trace_graph notebook runs on our Values."""
+
+    def trace(root: Any) -> tuple[set[Any], set[tuple[Any, Any]]]:
+        nodes, edges = set(), set()
+
+        def build(v: Any) -> None:
+            if v not in nodes:
+                nodes.add(v)
+                for child in v._prev:
+                    edges.add((child, v))
+                    build(child)
+
+        build(root)
+        return nodes, edges
+
+    x = Value(1.0)
+    y = (x * 2 + x).relu()
+    nodes, edges = trace(y)
+    assert len(nodes) == 5  # x, 2, x*2, x*2 + x, relu
+    assert len(edges) == 5
+
+
+def test_zero_grad_and_parameters_as_micrograd() -> None:
+    model = autograd_lite.nn.MLP(2, [3, 1])
+    assert len(model.parameters()) == 2 * 3 + 3 + 3 + 1
+    out = model([1.0, 2.0])
+    out.backward()
+    model.zero_grad()
+    assert all(p.grad == 0 for p in model.parameters())
+    assert isinstance(out, Value)
+    assert math.isfinite(out.data)
