@@ -12,7 +12,7 @@ modules (``viz``, ``stepper``) are imported only when asked for, so the engine n
 loads Graphviz.
 """
 
-from . import backprop, check, functional, losses, nn
+from . import backprop, check, data, functional, losses, nn, optim, train, weights
 from .engine import enable_grad, is_grad_enabled, no_grad, zero_grad
 from .functional import grad, value_and_grad
 from .tensor import Tensor
@@ -25,6 +25,7 @@ __all__ = [
     "Value",
     "backprop",
     "check",
+    "data",
     "enable_grad",
     "functional",
     "grad",
@@ -32,6 +33,9 @@ __all__ = [
     "losses",
     "nn",
     "no_grad",
+    "optim",
+    "train",
     "value_and_grad",
+    "weights",
     "zero_grad",
 ]

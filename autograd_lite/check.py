@@ -194,3 +194,14 @@ def _judge(
         tolerance = atol + rtol * abs(numeric)
         badness = abs_error / tolerance if tolerance > 0 else (0.0 if abs_error == 0 else math.inf)
     return GradcheckElement(position, index, analytic, numeric, abs_error, rel_error), badness
+
+
+# =============================================================================================
+# Comparing engines (autograd_lite.compare): one network on every engine, against BP1-BP4
+# =============================================================================================
+# Re-exported here so that ``check.compare`` is the public name. compare.py imports nothing
+# from this module, so importing it last makes no cycle.
+
+from .compare import CompareReport, compare  # noqa: E402
+
+__all__ += ["CompareReport", "compare"]

@@ -122,12 +122,18 @@ def value_and_grad(
 
 
 def _zero_if_unreached(node: Any, nested: bool) -> Any:
-    """The gradient of an input the output does not depend on is zero, not None."""
+    """The gradient of an input the output does not depend on is zero, not None.
+
+    A Tensor input's gradient comes back as an ndarray of the input's shape and dtype
+    (NumPy's arithmetic may have made it a 0-d scalar or promoted it to float64).
+    """
     g = node.grad
     if g is None:
         g = node._zeros_like()
     if nested and not isinstance(g, (Value, Tensor)):
         g = node._constant(g)
+    elif isinstance(node, Tensor) and not isinstance(g, Tensor):
+        g = np.asarray(g, dtype=node.data.dtype)
     return g
 
 

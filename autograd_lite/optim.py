@@ -135,8 +135,15 @@ class Optimizer:
         for p in self.params:
             p.zero_grad()
 
-    def step(self) -> None:
-        """Update every parameter from its gradient (one optimisation step)."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter from its gradient (one optimisation step).
+
+        ``closure``, as in PyTorch, recomputes the loss (zero_grad, forward, backward)
+        and returns it; it is called first and its loss returned. These optimizers need
+        it at most once; methods that evaluate the loss several times per step would
+        call it more often.
+        """
+        loss = closure() if closure is not None else None
         lr = self.lr
         if self.schedule is not None:
             lr = float(self.schedule(self.steps))
@@ -151,6 +158,7 @@ class Optimizer:
         self.steps += 1
         if self.schedule is not None:
             self.lr = float(self.schedule(self.steps))
+        return loss
 
     def _update(self, state: dict[str, Any], data: Array, grad: Array, lr: float) -> Array:
         """The new value of ``data`` (one block of parameters) after one step."""

@@ -429,7 +429,8 @@ def _mean_op(axes: tuple[int, ...], keepdims: bool) -> Op:
 def _max_op(axes: tuple[int, ...], keepdims: bool) -> Op:
     def rule(g: Any, out: Any, a: Any) -> Any:
         kept_shape = _kept_shape(a.shape, axes)
-        winners = _data(a) == _data(out).reshape(kept_shape)
+        values = _data(a)
+        winners = (values == _data(out).reshape(kept_shape)).astype(values.dtype)
         share = winners / winners.sum(axis=axes, keepdims=True)
         return (g if keepdims else g.reshape(kept_shape)) * share
 
@@ -567,7 +568,7 @@ def _node(data: Any, parents: tuple[Tensor, ...], op: Op) -> Tensor:
     """
     out: Tensor = _new(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
-    out._grad = None
+    out.grad = None
     out.label = ""
     if grad_mode.enabled:
         for parent in parents:
@@ -586,7 +587,7 @@ def _leaf(data: Any) -> Tensor:
     """A Tensor that records nothing: a constant, or a result outside the graph."""
     out: Tensor = _new(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
-    out._grad = None
+    out.grad = None
     out.label = ""
     out.parents = ()
     out.op = None
@@ -694,6 +695,13 @@ def _plain_index(index: Any) -> tuple[Any, bool]:
 class Tensor:
     """An n-d array node: ``data`` (ndarray), ``grad`` (ndarray or None), ``shape``...
 
+    ``grad`` is d output / d self, shaped like ``data``, once a backward pass reaches
+    this Tensor (``None`` before). It is whatever NumPy computes, unconverted (the
+    engine reads and writes it on every edge, so it is a plain slot): for a 0-d Tensor
+    that can be a NumPy scalar such as ``np.float64(3.0)``, which behaves as a 0-d
+    array, and its dtype follows NumPy's promotion (a float32 Tensor multiplied by a
+    float64 array receives a float64 gradient).
+
     >>> w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, label="w")
     >>> x = Tensor([1.0, -1.0])
     >>> (w @ x).sum().backward()
@@ -702,10 +710,10 @@ class Tensor:
            [ 1., -1.]])
     """
 
-    __slots__ = ("_grad", "data", "label", "op", "parents", "requires_grad")
+    __slots__ = ("data", "grad", "label", "op", "parents", "requires_grad")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__
     data: Array
-    _grad: Any
+    grad: Any
     parents: tuple[Tensor, ...]
     op: Op | None
     label: str
@@ -720,7 +728,7 @@ class Tensor:
         _op: Op | None = None,
     ) -> None:
         self.data = _as_array(data)
-        self._grad = None
+        self.grad = None
         self.label = label
         if _parents and _op is not None and _recording(*_parents):
             self.parents = _parents
@@ -732,22 +740,6 @@ class Tensor:
             self.requires_grad = bool(requires_grad)
 
     # -- the gradient: an ndarray shaped and typed like data (a Tensor with create_graph)
-
-    @property
-    def grad(self) -> Any:
-        """d output / d self after ``backward()``: shaped like ``data``, or None."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value: Any) -> None:
-        # NumPy turns 0-d results into scalars and mixed dtypes promote to float64; the
-        # gradient is kept an array of this Tensor's own dtype (as PyTorch keeps it).
-        if type(value) is np.ndarray:
-            if value.dtype != self.data.dtype:
-                value = value.astype(self.data.dtype)
-        elif value is not None and not isinstance(value, Tensor):
-            value = np.asarray(value, dtype=self.data.dtype)
-        self._grad = value
 
     # -- what it is
 
@@ -1069,7 +1061,7 @@ class Tensor:
 
     def zero_grad(self) -> None:
         """Forget this Tensor's gradient (``grad = None``, as PyTorch's set_to_none)."""
-        self._grad = None
+        self.grad = None
 
     def detach(self) -> Tensor:
         """A new leaf sharing this Tensor's data, cut off from the graph."""

@@ -143,17 +143,18 @@ def load(file: PathOrFile) -> SavedWeights:
     """
     name = _describe(file)
     try:
-        with np.load(file, allow_pickle=False) as archive:
+        loaded = np.load(file, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a plain .npy array
+            raise WeightsFileError(f"{name} holds a single array, not an .npz archive of weights")
+        with loaded as archive:
             contents = {key: archive[key] for key in archive.files}
-    except FileNotFoundError:
+    except (FileNotFoundError, WeightsFileError):
         raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as error:
         raise WeightsFileError(
             f"{name} is not a readable weights file (a truncated or foreign file? "
             f"expected an .npz archive written by autograd_lite.weights.save): {error}"
         ) from None
-    if not isinstance(contents, dict):  # np.load read a plain .npy array
-        raise WeightsFileError(f"{name} holds a single array, not an .npz archive of weights")
     return _parse(contents, name)
 
 

@@ -73,6 +73,7 @@ def bench_mlp(value_cls: Any, nn: Any, repeats: int, gc_enabled: bool) -> tuple[
     model = nn.MLP(2, [16, 16, 1])
     X, y = make_data()
     nodes = count_nodes(mlp_iteration(model, X, y))
+    gc.collect()  # start clean: no garbage left by the previous engine's run
     if not gc_enabled:
         gc.disable()
     try:
@@ -94,6 +95,7 @@ def chain(value_cls: Any, n: int) -> float:
 
 
 def bench_chain(value_cls: Any, n: int) -> str:
+    gc.collect()  # start clean: no garbage left by the previous engine's run
     start = time.perf_counter()
     try:
         chain(value_cls, n)

@@ -38,6 +38,14 @@ def test_grad_of_a_tensor_function_returns_an_ndarray() -> None:
     np.testing.assert_allclose(g, 3 * x**2, rtol=RTOL)
 
 
+def test_grad_returns_arrays_of_the_input_dtype_even_for_0d() -> None:
+    g = grad(lambda t: t * t + t)(np.array(3.0))
+    assert type(g) is np.ndarray and g.shape == () and g == 7.0
+    g32 = grad(lambda t: (t * np.arange(2.0)).sum())(np.ones(2, np.float32))
+    assert type(g32) is np.ndarray and g32.dtype == np.float32
+    np.testing.assert_array_equal(g32, [0.0, 1.0])
+
+
 def test_value_and_grad_with_several_arguments() -> None:
     a, b = np.array([1.0, 2.0]), np.array([[3.0], [4.0]])
     value, (ga, gb) = value_and_grad(lambda x, y: (x * y).sum(), argnums=(0, 1))(a, b)

@@ -1,88 +1,125 @@
-"""``autograd-lite demo``: gradients from the engine beside finite-difference estimates."""
+"""``autograd-lite demo``: train a small network, check its gradients four ways, draw its graph.
+
+The first thing a new user runs, so it is short, quick (a few seconds) and needs nothing
+beyond the package: the moons data are generated, PyTorch is used when installed and
+skipped (with the reason) when not, and without Graphviz the picture is written as DOT
+text with a word on how to install Graphviz.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import time
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ..nn import MLP
-from ..value import Value
+from . import UsageError
+
+#: The file the picture is written to (in the current directory, or in ``--out DIR``).
+PICTURE = "autograd-lite-demo.svg"
+# The network: small enough to draw every scalar operation, big enough for BP2 to matter.
+SIZES = [2, 4, 4, 1]
+ACTIVATION, OUTPUT_ACTIVATION, COST = "tanh", "sigmoid", "quadratic"
+EPOCHS, BATCH_SIZE, LEARNING_RATE = 100, 32, 0.05
+CHECKED_EXAMPLES = 8
+
+_INSTALL = (
+    "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install "
+    "graphviz; conda: conda install graphviz)"
+)
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo",
-        help="build an expression and a small network, and check their gradients",
-        description="Build a small expression and a small MLP, run backward, and print each "
-        "gradient next to its central finite-difference estimate.",
+        help="train a small network, check its gradients on every engine, draw its graph",
+        description="Train a 2-4-4-1 network on the moons data (Tensor engine), check its "
+        "gradients against the closed-form backpropagation equations on the Value and "
+        "Tensor engines, finite differences and PyTorch, and draw its computation graph "
+        f"with every delta ({PICTURE}).",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed for the MLP weights")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data and weights (0)")
+    parser.add_argument("--out", metavar="DIR", default=".", help="where to write the picture (.)")
     parser.set_defaults(func=run)
 
 
-def central_difference(f: Callable[[], float], leaf: Value, eps: float = 1e-6) -> float:
-    """(f(x + eps) - f(x - eps)) / (2 eps), nudging ``leaf.data`` and putting it back."""
-    original = leaf.data
-    try:
-        leaf.data = original + eps
-        up = f()
-        leaf.data = original - eps
-        down = f()
-    finally:
-        leaf.data = original
-    return (up - down) / (2 * eps)
-
-
-def print_rows(rows: list[tuple[str, float, float]]) -> float:
-    print(f"  {'':14} {'backward':>14} {'finite diff':>14} {'|difference|':>13}")
-    worst = 0.0
-    for name, analytic, numeric in rows:
-        worst = max(worst, abs(analytic - numeric))
-        print(f"  {name:14} {analytic:14.8f} {numeric:14.8f} {abs(analytic - numeric):13.2e}")
-    return worst
-
-
 def run(args: argparse.Namespace) -> int:
-    print("1. An expression: out = tanh(x*w + b)")
-    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
+    from .. import data, nn, optim, train
+    from ..compare import compare
 
-    def expression() -> Value:
-        return (x * w + b).tanh()
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out: {out} is not a directory")
+    shape = "-".join(str(n) for n in SIZES)
 
-    out = expression()
-    out.backward()
-    print(f"  out = {out.data:.8f}")
-    worst = print_rows(
-        [(v.label, v.grad, central_difference(lambda: expression().data, v)) for v in (x, w, b)]
+    # 1. Train, on the Tensor engine.
+    dataset = data.load_dataset("moons", rng=args.seed)
+    model = nn.mlp(SIZES, ACTIVATION, OUTPUT_ACTIVATION, rng=np.random.default_rng(args.seed))
+    start = time.perf_counter()
+    history = train.fit(
+        model,
+        dataset.X_train,
+        dataset.y_train,
+        loss=COST,
+        optimizer=optim.Adam(model.parameters(), LEARNING_RATE),
+        epochs=EPOCHS,
+        batch_size=BATCH_SIZE,
+        X_test=dataset.X_test,
+        y_test=dataset.y_test,
+        rng=args.seed,
+    )
+    seconds = time.perf_counter() - start
+    print(
+        f"1. Trained an MLP {shape} ({ACTIVATION}, {OUTPUT_ACTIVATION} output) on the moons "
+        f"data\n   ({len(dataset.X_train)} points), {COST} cost, Adam, {EPOCHS} epochs on the "
+        f"Tensor engine, in {seconds:.1f} s:\n   loss {history.loss:.4f}, accuracy "
+        f"{history.train_accuracy:.1%} (test {history.test_accuracy or 0.0:.1%})."
     )
 
-    print("\n2. A network: MLP(2, [3, 1]), tanh, loss = (out - 1)^2 on one input")
-    model = MLP(2, [3, 1], activation="tanh", rng=np.random.default_rng(args.seed))
-    inputs = [0.5, -1.5]
+    # 2. Check its gradients on a few training examples, on every engine.
+    weights = model.get_weights()
+    X = dataset.X_train[:CHECKED_EXAMPLES]
+    Y = dataset.y_train[:CHECKED_EXAMPLES].reshape(-1, 1).astype(np.float64)
+    report = compare(weights, X, Y, ACTIVATION, OUTPUT_ACTIVATION, COST)
+    print(
+        f"\n2. Checked its gradients on {CHECKED_EXAMPLES} training examples: the Value and "
+        "Tensor engines,\n   finite differences (numeric) and PyTorch against the closed-form "
+        "equations BP1-BP4:\n"
+    )
+    print(_indent(report.table()))
 
-    def loss() -> Value:
-        prediction: Value = model(inputs)
-        return (prediction - 1.0) ** 2
+    # 3. Draw the Value network on one example, every z labelled with its delta.
+    print(f"\n3. {_picture(weights, X[0], Y[0], out)}")
+    return 0 if report.ok else 1
 
-    model.zero_grad()
-    total = loss()
-    total.backward()
-    print(f"  loss = {total.data:.8f}")
-    rows = []
-    for layer_index, layer in enumerate(model.layers, start=1):
-        for j, neuron in enumerate(layer.neurons):
-            for k, weight in enumerate(neuron.w):
-                name = f"w{layer_index}[{j},{k}]"
-                rows.append((name, weight.grad, central_difference(lambda: loss().data, weight)))
-            rows.append(
-                (
-                    f"b{layer_index}[{j}]",
-                    neuron.b.grad,
-                    central_difference(lambda: loss().data, neuron.b),
-                )
-            )
-    worst = max(worst, print_rows(rows))
-    print(f"\nLargest difference: {worst:.2e} (finite differences are accurate to about 1e-9)")
-    return 0 if worst < 1e-6 else 1
+
+def _indent(text: str) -> str:
+    return "\n".join(f"   {line}" if line else "" for line in text.splitlines())
+
+
+def _picture(weights: Any, x: Any, y: Any, out: Path) -> str:
+    """Write the picture (or its DOT text) and say what was written; never fails on Graphviz."""
+    from .. import nn
+
+    what = "The computation graph of one example on the Value engine, each z with its delta"
+    try:
+        from .. import viz
+    except ImportError:
+        return f"{what}: not drawn, the graphviz Python package is missing (pip install graphviz)."
+    model = nn.MLP.from_weights(weights, ACTIVATION, OUTPUT_ACTIVATION)
+    digraph = viz.draw_mlp(model, x.tolist(), y.tolist(), loss=COST)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / PICTURE
+    try:
+        viz.save(digraph, path)
+    except viz.GraphvizNotFound:
+        dot = path.with_suffix(".dot")
+        return (
+            f"{what}:\n   Graphviz's `dot` is missing, so its DOT text is in {dot}.\n   To "
+            f"draw it, {_INSTALL}\n   and run: dot -Tsvg {dot} -o {path}"
+        )
+    except OSError as error:
+        return f"{what}: not written, cannot write {path}: {error.strerror or error}"
+    return f"{what}:\n   {path}"
