@@ -41,7 +41,16 @@ divided by the quantity's *size*:
   ``32 * machine epsilon * |C| / h``.
 
 A quantity agrees when its relative difference is at most ``rtol`` (``numeric_rtol``
-for finite differences). NaN and infinity never agree.
+for finite differences). NaN and infinity never agree. When something disagrees, the
+report names the culprit: the engine that disagrees or, when all the others disagree
+with the closed form and agree with one another, the closed form.
+
+Where the engines legitimately differ: the cross-entropy of the Value and Tensor losses
+(and of PyTorch's ``binary_cross_entropy``, which the torch engine uses) clamps ``ln`` at
+-100, and their log-likelihood takes ``ln`` of the softmax outputs, while the closed form
+works from the logits. With saturated outputs (a sigmoid output that rounds to exactly 0
+or 1, a softmax probability that underflows to 0) they then differ, and the report shows
+it rather than hiding it.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
@@ -659,18 +668,18 @@ class CompareReport:
         return found
 
     def _agree(self, engines: list[str], layer: int | None, quantity: str) -> bool:
-        """Whether the engines agree with one another on one quantity (each pair judged
-        with the larger of their tolerances, against the larger of their magnitudes)."""
+        """Whether the engines agree with one another on one quantity: each pair judged
+        with the larger of their tolerances, against the larger of their sizes."""
         numbers = [self._numbers(e, layer, quantity) for e in engines]
-        for i in range(len(engines)):
-            for j in range(i + 1, len(engines)):
-                a, b = numbers[i], numbers[j]
-                if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-                    return False
-                size = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b))))
-                tolerance = max(self._tolerance(engines[i]), self._tolerance(engines[j]))
-                if float(np.max(np.abs(a - b), initial=0.0)) > tolerance * size:
-                    return False
+        sizes = [self.comparison(e, layer, quantity).size for e in engines]
+        for i, j in itertools.combinations(range(len(engines)), 2):
+            a, b = numbers[i], numbers[j]
+            if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+                return False
+            size = max(sizes[i], sizes[j])
+            tolerance = max(self._tolerance(engines[i]), self._tolerance(engines[j]))
+            if float(np.max(np.abs(a - b), initial=0.0)) > tolerance * size:
+                return False
         return True
 
     def _numbers(self, engine: str, layer: int | None, quantity: str) -> Array:
