@@ -4,6 +4,8 @@
 Calls nest: ``grad(grad(f))`` is the second derivative. Arguments may be plain
 numbers (they become :class:`~autograd_lite.value.Value` nodes), NumPy arrays (they
 become :class:`~autograd_lite.tensor.Tensor` nodes) or nodes of an enclosing ``grad``.
+On top of ``grad``: :func:`hvp` (Hessian-vector products, reverse over reverse) and
+:func:`jacobian` (one backward pass per output element).
 
 >>> from autograd_lite import grad
 >>> grad(lambda x: x**3)(2.0)

@@ -155,15 +155,24 @@ def binary_cross_entropy_with_logits(logits: Operand, target: Operand) -> Tensor
 # ----------------------------------------------------------------------------- cross-entropy
 
 
-def _cross_entropy_op(classes: Any) -> Op:
-    """Cross-entropy against integer ``classes`` (one per sample), closed over as data."""
+def _cross_entropy_op(classes: Any, log_probabilities: Any) -> Op:
+    """Cross-entropy against integer ``classes`` (one per sample), closed over as data.
+
+    The rule also keeps the forward pass's log-probabilities (an array, not a node), so
+    the fast path does not compute the softmax a second time.
+    """
 
     def rule(g: Any, out: Any, z: Any) -> Any:
         # d/dz of -mean(log_softmax(z)[i, y_i]) is (softmax(z) - onehot(y)) / n
         rows = z.shape[0]
-        onehot = np.zeros(z.shape, dtype=_data(z).dtype)
-        onehot[np.arange(rows), classes] = 1.0
-        return g * (_softmax(z, -1) - onehot) / rows
+        if isinstance(z, Tensor):  # create_graph: through softmax, differentiable again
+            onehot = np.zeros(z.shape, dtype=z.data.dtype)
+            onehot[np.arange(rows), classes] = 1.0
+            return g * (_softmax(z, -1) - onehot) / rows
+        delta = np.exp(log_probabilities)
+        delta[np.arange(rows), classes] -= 1.0
+        delta *= g / rows
+        return delta
 
     return Op(
         "cross_entropy",
@@ -225,7 +234,7 @@ def cross_entropy(logits: Operand, targets: Any) -> Tensor:
                 f"{z.shape}; got values from {target_data.min()} to {target_data.max()}"
             )
         data = -log_probabilities[np.arange(rows), target_data].sum() / rows
-        return _node(data, (z,), _cross_entropy_op(target_data.copy()))
+        return _node(data, (z,), _cross_entropy_op(target_data.copy(), log_probabilities))
     q = _operand(targets, z)
     if q.shape != z.shape:
         raise ValueError(

@@ -568,7 +568,7 @@ def _node(data: Any, parents: tuple[Tensor, ...], op: Op) -> Tensor:
     """
     out: Tensor = _new(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
-    out.grad = None
+    out._grad = None
     out.label = ""
     if grad_mode.enabled:
         for parent in parents:
@@ -587,7 +587,7 @@ def _leaf(data: Any) -> Tensor:
     """A Tensor that records nothing: a constant, or a result outside the graph."""
     out: Tensor = _new(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
-    out.grad = None
+    out._grad = None
     out.label = ""
     out.parents = ()
     out.op = None
@@ -695,12 +695,9 @@ def _plain_index(index: Any) -> tuple[Any, bool]:
 class Tensor:
     """An n-d array node: ``data`` (ndarray), ``grad`` (ndarray or None), ``shape``...
 
-    ``grad`` is d output / d self, shaped like ``data``, once a backward pass reaches
-    this Tensor (``None`` before). It is whatever NumPy computes, unconverted (the
-    engine reads and writes it on every edge, so it is a plain slot): for a 0-d Tensor
-    that can be a NumPy scalar such as ``np.float64(3.0)``, which behaves as a 0-d
-    array, and its dtype follows NumPy's promotion (a float32 Tensor multiplied by a
-    float64 array receives a float64 gradient).
+    ``grad`` is d output / d self once a backward pass reaches this Tensor (``None``
+    before): an ndarray of the shape and dtype of ``data`` (a Tensor itself after
+    ``backward(create_graph=True)``).
 
     >>> w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, label="w")
     >>> x = Tensor([1.0, -1.0])
@@ -710,10 +707,10 @@ class Tensor:
            [ 1., -1.]])
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "requires_grad")
+    __slots__ = ("_grad", "data", "label", "op", "parents", "requires_grad")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__
     data: Array
-    grad: Any
+    _grad: Any
     parents: tuple[Tensor, ...]
     op: Op | None
     label: str
@@ -728,7 +725,7 @@ class Tensor:
         _op: Op | None = None,
     ) -> None:
         self.data = _as_array(data)
-        self.grad = None
+        self._grad = None
         self.label = label
         if _parents and _op is not None and _recording(*_parents):
             self.parents = _parents
@@ -740,6 +737,28 @@ class Tensor:
             self.requires_grad = bool(requires_grad)
 
     # -- the gradient: an ndarray shaped and typed like data (a Tensor with create_graph)
+
+    # -- the gradient
+
+    def _set_grad(self, value: Any) -> None:
+        # NumPy turns 0-d results into scalars (np.float64) and promotes mixed dtypes to
+        # float64; the gradient is kept an ndarray of this Tensor's own dtype, so what
+        # users, the stepper and the renderer see does not depend on how it was summed.
+        if type(value) is np.ndarray:
+            dtype = self.data.dtype
+            if value.dtype is not dtype and value.dtype != dtype:
+                value = value.astype(dtype)
+        elif value is not None and not isinstance(value, Tensor):
+            value = np.asarray(value, dtype=self.data.dtype)
+        self._grad = value
+
+    # The engine reads and writes ``grad`` on every edge: the getter is the slot's own
+    # (C-level); only writes pass through the check above.
+    grad = property(
+        operator.attrgetter("_grad"),
+        _set_grad,
+        doc="d output / d self: an ndarray shaped like ``data`` (None before backward).",
+    )
 
     # -- what it is
 
