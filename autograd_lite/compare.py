@@ -21,6 +21,10 @@ and the cost itself. The engines (see :data:`ENGINES`; :func:`register_engine` a
                  pre-activation ``z^l`` is moved by ``+-h`` inside the forward pass.
 ``torch``        PyTorch in float64, ``retain_grad()`` on every pre-activation (skipped,
                  with the reason, when PyTorch is not installed).
+``jax``          ``jax.grad`` in float64 (64-bit mode only inside the run), the deltas as
+                 gradients of an offset on each ``z^l``; not in the default list (ask for
+                 it with ``engines=(..., "jax")``); skipped, with the reason, when JAX is
+                 not installed.
 
 How differences are judged
 --------------------------
@@ -462,8 +466,8 @@ def _run_numeric(problem: Problem) -> EngineResult:
 
 
 _TORCH_MISSING = (
-    "PyTorch is not installed (pip install torch==2.13.0 "
-    "--index-url https://download.pytorch.org/whl/cpu)"
+    "PyTorch is not installed (pip install torch==2.13.0: the CPU build; an unpinned "
+    "torch pulls gigabytes of GPU packages)"
 )
 
 
@@ -518,6 +522,60 @@ def _run_torch(problem: Problem) -> EngineResult:
     )
 
 
+_JAX_MISSING = "JAX is not installed (pip install autograd-lite[jax], the CPU build)"
+
+
+def _run_jax(problem: Problem) -> EngineResult:
+    """The network in ``jax.numpy``, differentiated by ``jax.grad`` in float64.
+
+    The deltas are the gradients with respect to an additive offset on each ``z^l``,
+    taken at zero: d C / d offset = d C / d z. JAX's 64-bit mode is switched on only
+    inside this function (``jax.enable_x64``) and restored after.
+    """
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        raise EngineUnavailable(_JAX_MISSING) from None
+
+    slope = backprop.LEAKY_RELU_SLOPE
+    functions: dict[str, Callable[[Any], Any]] = {
+        "sigmoid": jax.nn.sigmoid,
+        "tanh": jnp.tanh,
+        "relu": lambda z: jnp.maximum(z, 0.0),
+        "leaky_relu": lambda z: jnp.where(z > 0, z, slope * z),
+        "identity": lambda z: z,
+        "softmax": lambda z: jax.nn.softmax(z, axis=1),
+    }
+    n = problem.batch
+
+    with jax.enable_x64(True):
+        X, Y = jnp.asarray(problem.X), jnp.asarray(problem.Y)
+
+        def cost(params: list[tuple[Any, Any]], offsets: list[Any]) -> Any:
+            a = X
+            for index, ((W, b), offset) in enumerate(zip(params, offsets)):
+                z = a @ W.T + b + offset
+                a = functions[problem.activation_of(index)](z)
+            if problem.cost == "quadratic":
+                return 0.5 * jnp.sum((a - Y) ** 2) / n
+            if problem.cost == "mse":
+                return jnp.sum((a - Y) ** 2) / n
+            if problem.cost == "cross_entropy":
+                return -jnp.sum(Y * jnp.log(a) + (1 - Y) * jnp.log(1 - a)) / n
+            return -jnp.sum(Y * jax.nn.log_softmax(z, axis=1)) / n
+
+        params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in problem.weights]
+        offsets = [jnp.zeros((n, W.shape[0])) for W, _ in problem.weights]
+        value, (d_params, d_offsets) = jax.value_and_grad(cost, argnums=(0, 1))(params, offsets)
+        return EngineResult(
+            float(value),
+            [np.asarray(d, dtype=np.float64) for d in d_offsets],
+            [np.asarray(dW, dtype=np.float64) for dW, _ in d_params],
+            [np.asarray(db, dtype=np.float64) for _, db in d_params],
+        )
+
+
 register_engine("value", _run_value, "Value MLP: one scalar node per number, one graph")
 register_engine("tensor", _run_tensor, "Tensor network (nn.Sequential), a batch at once")
 register_engine(REFERENCE, _run_closed_form, "closed form: BP1-BP4 in NumPy (backprop.py)")
@@ -528,6 +586,7 @@ register_engine(
     approximate=True,
 )
 register_engine("torch", _run_torch, "PyTorch, float64, retain_grad() on each z")
+register_engine("jax", _run_jax, "JAX, float64 (jax.grad, with an offset on each z)")
 
 
 # ----------------------------------------------------------------------------- the report
