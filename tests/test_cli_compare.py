@@ -107,7 +107,10 @@ def test_a_wrong_closed_form_exits_1_naming_the_culprit(
         (["--cost", "hinge"], "unknown cost 'hinge'; known costs: quadratic, mse"),
         (["--activation", "softmax"], "softmax can only be the output activation"),
         (["--cost", "log_likelihood", "--output-activation", "tanh"], "needs output_activ"),
-        (["--engines", "value,jax"], "--engines: unknown engine 'jax'; known engines: value"),
+        (
+            ["--engines", "value,tensorflow"],
+            "--engines: unknown engine 'tensorflow'; known engines: value",
+        ),
         (["--engines", ","], "--engines: no engine named"),
         (["--batch", "0"], "--batch: must be at least 1, got 0"),
         (["--batch", "x"], "--batch: expected a whole number, got 'x'"),

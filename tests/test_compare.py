@@ -249,7 +249,10 @@ def test_check_compare_is_the_public_name() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"engines": ("value", "jax")}, "unknown engine 'jax'; known engines: value, tensor"),
+        (
+            {"engines": ("value", "tensorflow")},
+            "unknown engine 'tensorflow'; known engines: value, tensor",
+        ),
         ({"activation": "swish"}, "unknown activation 'swish'; known activations: sigmoid"),
         ({"output_activation": "gelu"}, "unknown output activation 'gelu'"),
         ({"cost": "hinge"}, "unknown cost 'hinge'; known costs: quadratic"),
