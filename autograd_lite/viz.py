@@ -41,6 +41,7 @@ __all__ = [
     "GraphvizNotFound",
     "draw",
     "draw_mlp",
+    "hidden_units",
     "save",
     "text",
     "text_mlp",
@@ -1085,3 +1086,113 @@ def _with_constants(nodes: list[Any]) -> list[Any]:
     """``nodes`` and the inputs they use that need no gradient (which the engine skips)."""
     extra = [p for node in nodes for p in node.parents if not p.requires_grad]
     return nodes + extra
+
+
+# ----------------------------------------------------------------------------- hidden units
+
+
+def hidden_units(
+    model: Any,
+    image_shape: tuple[int, int] = (8, 8),
+    columns: int | None = None,
+    path: str | Path | None = None,
+) -> Any:
+    """What the first hidden layer looks for: each unit's incoming weights as an image.
+
+    Unit j of the first layer computes ``w_j . x + b_j``; when the inputs are the pixels
+    of an image, ``w_j`` can be laid out as that image (``image_shape``, row by row, as
+    :func:`autograd_lite.data.load_digits` flattens the digits). Red pixels push the unit
+    up, blue ones down, white ones do not matter; the bias is left out. Every image
+    shares one symmetric colour scale, from ``-m`` to ``m`` with ``m`` the largest
+    ``|w|`` of the layer, so the units can be compared with each other and white is
+    exactly 0.
+
+    ``model`` is a Value :class:`~autograd_lite.nn.MLP`, a Tensor
+    :class:`~autograd_lite.nn.Sequential` (anything with ``get_weights()``: its first
+    ``W``, shaped ``(n_hidden, n_in)``, is drawn) or that matrix itself. ``n_in`` must be
+    the number of pixels of ``image_shape``. The grid has ``columns`` columns (default:
+    about the square root of the number of units). Returns the matplotlib ``Figure``
+    (drawn without pyplot, so no display is needed) and saves it to ``path`` if given
+    (the format follows the extension). Needs matplotlib:
+    ``pip install autograd-lite[plots]``.
+
+    >>> import numpy as np
+    >>> from autograd_lite import nn
+    >>> figure = hidden_units(nn.mlp([64, 6, 10], rng=np.random.default_rng(0)))
+    >>> len([image for axis in figure.axes for image in axis.images])
+    6
+    """
+    weights = _first_layer_weights(model)
+    n_hidden, n_in = weights.shape
+    height, width = (int(size) for size in image_shape)
+    if height * width != n_in:
+        raise ValueError(
+            f"hidden_units: the first layer has {n_in} inputs per unit, but image_shape "
+            f"{tuple(image_shape)} holds {height * width} pixels; pass the shape of the "
+            "input images (e.g. image_shape=(8, 8) for the digits)"
+        )
+    if columns is None:
+        columns = math.ceil(math.sqrt(n_hidden))
+    if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
+        raise ValueError(f"hidden_units: columns must be a positive integer, got {columns!r}")
+    columns = min(columns, n_hidden)
+    rows = math.ceil(n_hidden / columns)
+    figure_class = _matplotlib_figure()
+    largest = float(np.max(np.abs(weights)))
+    scale = largest if largest > 0 else 1.0  # all zeros: any symmetric scale shows white
+    figure = figure_class(figsize=(1.2 * columns + 1.2, 1.2 * rows + 0.7))
+    axes = figure.subplots(rows, columns, squeeze=False)
+    image = None
+    for index, axis in enumerate(axes.flat):
+        axis.set_xticks([])
+        axis.set_yticks([])
+        if index >= n_hidden:
+            axis.set_axis_off()
+            continue
+        image = axis.imshow(
+            weights[index].reshape(height, width),
+            cmap="RdBu_r",
+            vmin=-scale,
+            vmax=scale,
+            interpolation="nearest",
+        )
+        axis.set_title(f"unit {index}", fontsize=8)
+    figure.suptitle(
+        f"first-layer weights of {n_hidden} hidden units (colour scale ±{scale:.3g})",
+        fontsize=10,
+    )
+    figure.colorbar(image, ax=list(axes.flat), shrink=0.8, label="weight")
+    if path is not None:
+        figure.savefig(path, dpi=100)
+    return figure
+
+
+def _first_layer_weights(model: Any) -> np.ndarray:
+    """The first ``W`` of a network (or ``model`` itself, a matrix), as float64."""
+    if hasattr(model, "get_weights"):
+        matrix = np.asarray(model.get_weights()[0][0], dtype=np.float64)
+    elif isinstance(model, np.ndarray):
+        matrix = np.asarray(model, dtype=np.float64)
+    else:
+        raise TypeError(
+            "hidden_units needs a network with get_weights() (nn.MLP, nn.Sequential) or "
+            f"a (n_hidden, n_in) weight matrix, got {type(model).__name__}"
+        )
+    if matrix.ndim != 2 or 0 in matrix.shape:
+        raise ValueError(
+            f"hidden_units: the first-layer weights must be a non-empty (n_hidden, n_in) "
+            f"matrix, got shape {matrix.shape}"
+        )
+    return matrix
+
+
+def _matplotlib_figure() -> Any:
+    """matplotlib's Figure class (the Agg renderer draws it; pyplot is never imported)."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError(
+            "hidden_units draws with matplotlib, which is not installed: "
+            "pip install autograd-lite[plots]"
+        ) from None
+    return Figure
