@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from . import UsageError
+from .common import parse_sizes
 
 _EXAMPLES = """\
 examples:
@@ -99,16 +100,7 @@ def _positive(text: str, option: str) -> float:
 
 def parse_layers(text: str) -> list[int]:
     """``"2,3,1"`` -> ``[2, 3, 1]``; anything else is a :class:`UsageError`."""
-    try:
-        sizes = [int(part) for part in text.split(",")]
-    except ValueError:
-        sizes = []
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise UsageError(
-            f"--layers: expected layer sizes like 2,3,1 (inputs first, at least two "
-            f"positive whole numbers), got {text!r}"
-        )
-    return sizes
+    return parse_sizes(text, "--layers")
 
 
 def _saved(path: str) -> tuple[list[Any], list[str] | None]:

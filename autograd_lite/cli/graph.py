@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 from pathlib import Path
 from typing import Any
 
 from . import UsageError
+from .common import (
+    add_expression_arguments,
+    parameter_count,
+    parse_expression_arguments,
+    parse_numbers,
+    parse_sizes,
+)
 
 # The output formats of ``viz.save`` (repeated here so that ``--help`` needs no Graphviz).
 _FORMATS = ("dot", "svg", "png", "pdf")
@@ -37,16 +43,7 @@ def register(subparsers: Any) -> None:
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("expression", nargs="?", help='an expression such as "tanh(x*w + b)"')
-    parser.add_argument(
-        "--set",
-        dest="assignments",
-        metavar="NAME=NUMBER",
-        nargs="+",
-        action="extend",
-        default=[],
-        help="values of the expression's variables, e.g. --set x=2 w=-3",
-    )
+    add_expression_arguments(parser)
     parser.add_argument(
         "--backward", action="store_true", help="run backward first, so gradients are shown"
     )
@@ -141,26 +138,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _expression(args: argparse.Namespace) -> Any:
-    from ..parse import ParseError, parse_assignments, parse_expression
-
-    try:
-        variables = parse_assignments(args.assignments)
-        root = parse_expression(args.expression, variables)
-    except ParseError as error:
-        raise UsageError(error.summary) from None
+    root = parse_expression_arguments(args)
     if args.backward:
         root.backward()
     return root
-
-
-def _numbers(text: str, count: int, option: str) -> list[float]:
-    try:
-        numbers = [float(part) for part in text.replace(",", " ").split()]
-    except ValueError:
-        raise UsageError(f"{option}: expected numbers separated by commas, got {text!r}") from None
-    if len(numbers) != count:
-        raise UsageError(f"{option}: expected {count} numbers, got {len(numbers)} in {text!r}")
-    return numbers
 
 
 def _mlp(args: argparse.Namespace) -> tuple[Any, list[float], list[float] | None]:
@@ -168,16 +149,8 @@ def _mlp(args: argparse.Namespace) -> tuple[Any, list[float], list[float] | None
 
     from .. import nn
 
-    try:
-        sizes = [int(part) for part in args.mlp.split(",")]
-    except ValueError:
-        sizes = []
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise UsageError(
-            f"--mlp: expected layer sizes like 2,3,1 (inputs first, at least two positive "
-            f"numbers), got {args.mlp!r}"
-        )
-    weights = sum(a * b + b for a, b in itertools.pairwise(sizes))
+    sizes = parse_sizes(args.mlp, "--mlp")
+    weights = parameter_count(sizes)
     if weights > _MAX_WEIGHTS:
         raise UsageError(
             f"--mlp {args.mlp}: {weights:,} weights and biases is too many to draw "
@@ -189,8 +162,8 @@ def _mlp(args: argparse.Namespace) -> tuple[Any, list[float], list[float] | None
     except ValueError as error:
         raise UsageError(f"--activation: {error}") from None
     if args.input is not None:
-        x = _numbers(args.input, sizes[0], "--input")
+        x = parse_numbers(args.input, sizes[0], "--input")
     else:
         x = [round(float(v), 4) for v in rng.uniform(-1.0, 1.0, size=sizes[0])]
-    y = _numbers(args.target, sizes[-1], "--target") if args.target is not None else None
+    y = parse_numbers(args.target, sizes[-1], "--target") if args.target is not None else None
     return model, x, y

@@ -11,13 +11,19 @@ End of input ends the session with exit status 0, as ``q`` does.
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..stepper import Stepper, format_number, format_value
 from . import UsageError
+from .common import (
+    add_expression_arguments,
+    parameter_count,
+    parse_expression_arguments,
+    parse_numbers,
+    parse_sizes,
+)
 
 # More weights than this make thousands of steps: too many to walk through.
 _MAX_WEIGHTS = 2_000
@@ -59,16 +65,7 @@ def register(subparsers: Any) -> None:
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("expression", nargs="?", help='an expression such as "tanh(x*w + b)"')
-    parser.add_argument(
-        "--set",
-        dest="assignments",
-        metavar="NAME=NUMBER",
-        nargs="+",
-        action="extend",
-        default=[],
-        help="values of the expression's variables, e.g. --set x=2 w=-3",
-    )
+    add_expression_arguments(parser)
     parser.add_argument(
         "--mlp", metavar="SIZES", help="step through an MLP instead: sizes, e.g. 2,2,1"
     )
@@ -103,24 +100,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _expression(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..parse import ParseError, parse_assignments, parse_expression
-
-    try:
-        root = parse_expression(args.expression, parse_assignments(args.assignments))
-    except ParseError as error:
-        raise UsageError(error.summary) from None
+    root = parse_expression_arguments(args)
     stepper = Stepper(root)
     return stepper, f"{stepper.names.text(root)} = {format_number(root.data)}"
-
-
-def _numbers(text: str, count: int, option: str) -> list[float]:
-    try:
-        numbers = [float(part) for part in text.replace(",", " ").split()]
-    except ValueError:
-        raise UsageError(f"{option}: expected numbers separated by commas, got {text!r}") from None
-    if len(numbers) != count:
-        raise UsageError(f"{option}: expected {count} numbers, got {len(numbers)} in {text!r}")
-    return numbers
 
 
 def _mlp(args: argparse.Namespace) -> tuple[Any, str]:
@@ -128,16 +110,8 @@ def _mlp(args: argparse.Namespace) -> tuple[Any, str]:
 
     from .. import nn
 
-    try:
-        sizes = [int(part) for part in args.mlp.split(",")]
-    except ValueError:
-        sizes = []
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise UsageError(
-            f"--mlp: expected layer sizes like 2,2,1 (inputs first, at least two positive "
-            f"numbers), got {args.mlp!r}"
-        )
-    weights = sum(a * b + b for a, b in itertools.pairwise(sizes))
+    sizes = parse_sizes(args.mlp, "--mlp", example="2,2,1")
+    weights = parameter_count(sizes)
     if weights > _MAX_WEIGHTS:
         raise UsageError(
             f"--mlp {args.mlp}: {weights:,} weights and biases make too many steps to walk "
@@ -157,9 +131,9 @@ def _mlp(args: argparse.Namespace) -> tuple[Any, str]:
     x = [round(float(v), 4) for v in rng.uniform(-1.0, 1.0, size=sizes[0])]
     y = [round(float(v), 4) for v in rng.uniform(0.0, 1.0, size=sizes[-1])]
     if args.input is not None:
-        x = _numbers(args.input, sizes[0], "--input")
+        x = parse_numbers(args.input, sizes[0], "--input")
     if args.target is not None:
-        y = _numbers(args.target, sizes[-1], "--target")
+        y = parse_numbers(args.target, sizes[-1], "--target")
     stepper = Stepper.for_mlp(model, x, y, cost=args.cost)
     half = "1/2 " if args.cost == "quadratic" else ""
     shape = "-".join(map(str, sizes))
