@@ -17,23 +17,7 @@ import pytest
 
 import autograd_lite.nn
 from autograd_lite import Value
-
-
-def moons(n: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaving half circles with noise, labels -1 / +1 (as micrograd's demo)."""
-    rng = np.random.default_rng(seed)
-    half = n // 2
-    t_out = np.linspace(0, np.pi, half)
-    t_in = np.linspace(0, np.pi, n - half)
-    X = np.concatenate(
-        [
-            np.stack([np.cos(t_out), np.sin(t_out)], axis=1),
-            np.stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5], axis=1),
-        ]
-    )
-    X += rng.normal(scale=0.1, size=X.shape)
-    y = np.concatenate([np.zeros(half, dtype=np.int64), np.ones(n - half, dtype=np.int64)])
-    return X, y * 2 - 1
+from autograd_lite.data import make_moons
 
 
 def micrograd_demo(
@@ -42,7 +26,8 @@ def micrograd_demo(
     """micrograd's demo.ipynb training loop, written exactly as there (modules swapped)."""
     np.random.seed(1337)
     random.seed(1337)
-    X, y = moons()
+    X, labels = make_moons(100, noise=0.1, rng=0)
+    y = labels * 2 - 1  # micrograd's demo uses -1 / +1 labels
     model = nn.MLP(2, [16, 16, 1])
 
     def loss() -> tuple[Any, float]:
