@@ -20,6 +20,10 @@ scheduler object (:class:`StepLR`, :class:`LambdaLR`) stepped once per epoch:
 
 All updates are elementwise, so the Value parameters are updated together as one vector:
 for a Value MLP a step costs a few NumPy operations, not a Python loop over its weights.
+
+The methods that use curvature live in :mod:`autograd_lite.second_order` and are public
+here too: :class:`LBFGS` and :class:`Newton` (``step(closure)``, as ``torch.optim.LBFGS``;
+``needs_closure`` tells a training loop so) and :func:`minimize` (SciPy's minimizers).
 """
 
 from __future__ import annotations
@@ -31,10 +35,22 @@ from typing import Any, Union
 import numpy as np
 import numpy.typing as npt
 
+from .second_order import LBFGS, Newton, minimize
 from .tensor import Tensor
 from .value import Value
 
-__all__ = ["SGD", "Adam", "AdamW", "LambdaLR", "Optimizer", "RProp", "StepLR"]
+__all__ = [
+    "LBFGS",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "LambdaLR",
+    "Newton",
+    "Optimizer",
+    "RProp",
+    "StepLR",
+    "minimize",
+]
 
 Array = npt.NDArray[np.float64]
 LearningRate = Union[float, Callable[[int], float]]

@@ -24,6 +24,12 @@ the formulas):
 Predictions: the largest output when k > 1; when k = 1, output above 0.5 (the middle of
 the targets 0 and 1), or above 0 for ``hinge`` (targets -1 and +1).
 
+Optimizers that use curvature take full-batch steps: :func:`fit` gives
+:class:`~autograd_lite.second_order.LBFGS` and :class:`~autograd_lite.second_order.Newton`
+(any optimizer with ``needs_closure``) a closure over the whole training set, one step per
+epoch; :func:`fit_minimize` hands the whole training to one of SciPy's minimizers
+(conjugate gradients by default), one epoch per iteration.
+
 >>> import numpy as np
 >>> from autograd_lite import data, nn, optim
 >>> X, y = data.make_xor(100, noise=0.0)
@@ -38,14 +44,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 import numpy.typing as npt
 
-from . import data, losses, nn, optim
+from . import data, losses, nn, optim, second_order
 from .engine import no_grad
 from .tensor import Tensor
 from .value import Value
@@ -60,6 +66,7 @@ __all__ = [
     "accuracy",
     "default_output_activation",
     "fit",
+    "fit_minimize",
     "make_optimizer",
     "objective",
     "outputs_of",
@@ -68,24 +75,34 @@ __all__ = [
 ]
 
 Array = npt.NDArray[np.float64]
+#: What :func:`fit` trains with: a first-order optimizer (``step()`` after ``backward``)
+#: or one that calls a closure (``needs_closure``: L-BFGS, Newton).
+AnyOptimizer = Union[optim.Optimizer, second_order.LBFGS, second_order.Newton]
 
 #: Loss names understood by :func:`fit` and the command line.
 LOSSES = ("quadratic", "mse", "cross_entropy", "hinge")
-#: Optimizer names understood by :func:`make_optimizer` ("momentum": SGD with momentum 0.9).
-OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rprop")
+#: Optimizer names understood by :func:`make_optimizer` ("momentum": SGD with momentum 0.9;
+#: "lbfgs" and "newton" take full-batch steps).
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rprop", "lbfgs", "newton")
 
 
 class TrainingDiverged(RuntimeError):
     """The loss stopped being a finite number: training cannot go on.
 
-    ``epoch`` and ``step`` (within the epoch) count from 1; ``loss`` is the bad value.
+    ``epoch`` and ``step`` (within the epoch) count from 1; ``loss`` is the bad value;
+    ``lr`` the optimizer's learning rate (``None`` for one without, such as Newton).
     """
 
-    def __init__(self, epoch: int, step: int, steps: int, loss: float, lr: float) -> None:
+    def __init__(self, epoch: int, step: int, steps: int, loss: float, lr: float | None) -> None:
         self.epoch, self.step, self.loss = epoch, step, loss
+        advice = (
+            "the optimizer has no learning rate to lower"
+            if lr is None
+            else f"learning rate {lr:g}; try a smaller one"
+        )
         super().__init__(
             f"the loss became {loss} at epoch {epoch}, step {step} of {steps}: training "
-            f"diverged (learning rate {lr:g}; try a smaller one)"
+            f"diverged ({advice})"
         )
 
 
@@ -182,8 +199,23 @@ def objective(loss: str, outputs: int, output_activation: str | None = None) -> 
     return Objective(loss, outputs, activation, cost, indices, threshold)
 
 
-def make_optimizer(name: str, parameters: Sequence[Any], lr: float) -> optim.Optimizer:
-    """An optimizer by name (one of :data:`OPTIMIZERS`), with PyTorch's other defaults."""
+def make_optimizer(name: str, parameters: Sequence[Any], lr: float | None) -> AnyOptimizer:
+    """An optimizer by name (one of :data:`OPTIMIZERS`), with PyTorch's other defaults.
+
+    ``"lbfgs"`` is :class:`~autograd_lite.second_order.LBFGS` with the strong Wolfe line
+    search (``lr`` is its first trial step, 1 when ``None``); ``"newton"`` is
+    :class:`~autograd_lite.second_order.Newton`, which has no learning rate (``lr`` is
+    ignored) and refuses, with a ``ValueError`` naming the size, a network of more than
+    2,000 parameters. The first-order optimizers need a positive ``lr``.
+    """
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; known optimizers: {', '.join(OPTIMIZERS)}")
+    if name == "lbfgs":
+        return second_order.LBFGS(parameters, lr=lr or 1.0, line_search="strong_wolfe")
+    if name == "newton":
+        return second_order.Newton(parameters)
+    if lr is None:
+        raise ValueError(f"the {name} optimizer needs a learning rate lr, got None")
     if name == "sgd":
         return optim.SGD(parameters, lr)
     if name == "momentum":
@@ -192,9 +224,7 @@ def make_optimizer(name: str, parameters: Sequence[Any], lr: float) -> optim.Opt
         return optim.Adam(parameters, lr)
     if name == "adamw":
         return optim.AdamW(parameters, lr)
-    if name == "rprop":
-        return optim.RProp(parameters, lr)
-    raise ValueError(f"unknown optimizer {name!r}; known optimizers: {', '.join(OPTIMIZERS)}")
+    return optim.RProp(parameters, lr)
 
 
 # ----------------------------------------------------------------------------- forward
@@ -207,6 +237,11 @@ def _is_value_model(model: Any) -> bool:
 def _sizes(model: Any) -> list[int]:
     sizes: list[int] = model.sizes
     return sizes
+
+
+def _quiet() -> np.errstate:
+    """No warnings from overflow: a loss that stops being finite ends training instead."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
 
 
 def _forward(model: Any, X: Array) -> Any:
@@ -226,7 +261,7 @@ def outputs_of(model: Any, X: Any) -> Array:
     if hasattr(model, "eval"):
         model.eval()
     try:
-        with no_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with no_grad(), _quiet():
             out = _forward(model, X)
     finally:
         if hasattr(model, "train"):
@@ -270,7 +305,11 @@ class History:
     """What :func:`fit` did: one record per epoch, every step's loss, the final figures.
 
     ``train_accuracy`` and ``test_accuracy`` are measured after training on the whole
-    sets.
+    sets. ``evaluations`` counts how many times the loss and its gradient were computed:
+    one per step for the first-order optimizers (each on one batch); for full-batch
+    training every evaluation on the whole training set (L-BFGS's line search, Newton's
+    trial steps, SciPy's function evaluations; Newton's Hessian passes are not counted).
+    ``message`` is how SciPy's minimizer ended (:func:`fit_minimize` only).
     """
 
     records: list[EpochRecord] = field(default_factory=list)
@@ -278,6 +317,8 @@ class History:
     train_accuracy: float = math.nan
     test_accuracy: float | None = None
     seconds: float = 0.0
+    evaluations: int = 0
+    message: str | None = None
 
     @property
     def epochs(self) -> int:
@@ -300,8 +341,66 @@ class History:
             "train_accuracy": self.train_accuracy,
             "test_accuracy": self.test_accuracy,
             "epochs": self.epochs,
+            "evaluations": self.evaluations,
             "seconds": round(self.seconds, 3),
         }
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """A classification problem made ready to train on: arrays checked, targets made."""
+
+    model: Any
+    X: Array
+    y: npt.NDArray[np.int64]
+    chosen: Objective
+    targets: Any
+    parameters: list[Any]
+    l2: float
+
+    def cost(self, rows: Any = None) -> tuple[Any, Any]:
+        """The network's outputs and the loss (plus the L2 term) on ``X[rows]`` (all: None)."""
+        X, targets = (self.X, self.targets) if rows is None else (self.X[rows], self.targets[rows])
+        outputs = _forward(self.model, X)
+        cost = self.chosen.cost(outputs, targets)
+        if self.l2:
+            cost = cost + losses.l2_penalty(self.parameters, self.l2)
+        return outputs, cost
+
+    def correct(self, outputs: Any, rows: Any = None) -> int:
+        """How many of the examples ``rows`` (all: None) the ``outputs`` classify right."""
+        labels = self.y if rows is None else self.y[rows]
+        return int(np.sum(self.chosen.predict(_numbers(outputs)) == labels))
+
+    def finish(self, history: History, X_test: Any, y_test: Any, start: float) -> History:
+        """The final accuracies and time of ``history``, which is returned."""
+        history.train_accuracy = accuracy(self.model, self.X, self.y, self.chosen)
+        if X_test is not None:
+            history.test_accuracy = accuracy(self.model, X_test, y_test, self.chosen)
+        history.seconds = time.perf_counter() - start
+        return history
+
+
+def _problem(model: Any, X: Any, y: Any, loss: str, epochs: int, l2: float) -> _Problem:
+    """The checked arguments of :func:`fit` and :func:`fit_minimize`."""
+    if int(epochs) < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if l2 < 0:
+        raise ValueError(f"l2 must be >= 0, got {l2}")
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    sizes = _sizes(model)
+    if X.ndim != 2 or X.shape[1] != sizes[0]:
+        raise ValueError(f"X has shape {X.shape}; the network takes {sizes[0]} inputs per row")
+    chosen = objective(loss, sizes[-1], model.activation_names[-1])
+    return _Problem(model, X, y, chosen, chosen.targets(y), list(model.parameters()), l2)
+
+
+def _numbers(outputs: Any) -> Any:
+    """The numbers of a batch of outputs (a Tensor, or rows of Values)."""
+    if isinstance(outputs, Tensor):
+        return outputs.data
+    return [[v.data for v in row] for row in outputs]
 
 
 def fit(
@@ -310,7 +409,7 @@ def fit(
     y: Any,
     *,
     loss: str,
-    optimizer: optim.Optimizer,
+    optimizer: AnyOptimizer,
     epochs: int,
     batch_size: int | None = None,
     X_test: Any = None,
@@ -329,65 +428,161 @@ def fit(
     ``backward`` and ``optimizer.step()``. ``on_step(epoch, step, steps, loss)`` is
     called after every step, ``on_epoch(record)`` after every epoch.
 
+    An optimizer with ``needs_closure`` (:class:`~autograd_lite.second_order.LBFGS`,
+    :class:`~autograd_lite.second_order.Newton`) takes one full-batch step per epoch,
+    ``optimizer.step(closure)``; the closure computes the loss on the whole training set
+    and may be called several times per step. ``batch_size`` must then be ``None`` (or
+    at least the number of examples). The epoch's loss and training accuracy are those
+    of the closure's first call, at the start of the step (the loss ``step`` returns).
+
     Raises :class:`TrainingDiverged` as soon as a loss is NaN or infinite.
     """
-    epochs = int(epochs)
-    if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs}")
-    if l2 < 0:
-        raise ValueError(f"l2 must be >= 0, got {l2}")
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.int64)
-    sizes = _sizes(model)
-    if X.ndim != 2 or X.shape[1] != sizes[0]:
-        raise ValueError(f"X has shape {X.shape}; the network takes {sizes[0]} inputs per row")
-    chosen = objective(loss, sizes[-1], model.activation_names[-1])
-    targets = chosen.targets(y)
-    parameters = list(model.parameters())
+    problem = _problem(model, X, y, loss, epochs, l2)
+    X = problem.X
+    full_batch = bool(getattr(optimizer, "needs_closure", False))
+    if full_batch and batch_size is not None and batch_size < len(X):
+        raise ValueError(
+            f"{type(optimizer).__name__} takes full-batch steps: batch_size must be None "
+            f"(or at least {len(X)}, the number of examples), got {batch_size}"
+        )
+    steps = 1 if full_batch else math.ceil(len(X) / (batch_size or len(X)))
     generator = data._generator(rng)
-    steps = math.ceil(len(X) / (batch_size or len(X)))
+    lr: float | None = getattr(optimizer, "lr", None)
     history = History()
     start = time.perf_counter()
     if hasattr(model, "train"):
         model.train()
-    for epoch in range(1, epochs + 1):
-        total, correct, seen = 0.0, 0, 0
+
+    def full_batch_step(epoch: int) -> Iterator[tuple[Any, Any, float]]:
+        first: list[Any] = []  # the outputs of the closure's first call
+
+        def loss_fn() -> Any:
+            outputs, cost = problem.cost()
+            if not first:
+                first.append(outputs)
+            return cost
+
+        closure = second_order.make_closure(problem.parameters, loss_fn)
+        closure_optimizer: Any = optimizer  # step(closure), evaluations
+        before = closure_optimizer.evaluations
+        with _quiet():
+            value = float(closure_optimizer.step(closure).data)
+        history.evaluations += closure_optimizer.evaluations - before
+        if not math.isfinite(value):
+            raise TrainingDiverged(epoch, 1, 1, value, lr)
+        yield None, first[0], value
+
+    def mini_batch_steps(epoch: int) -> Iterator[tuple[Any, Any, float]]:
+        first_order: Any = optimizer  # zero_grad(), step()
         order = data.batches(
             np.arange(len(X)), np.arange(len(X)), batch_size, shuffle=shuffle, rng=generator
         )
-        for step, (chosen_rows, _) in enumerate(order, start=1):
-            # Overflow is not warned about: a loss that stops being finite ends training.
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                outputs = _forward(model, X[chosen_rows])
-                cost = chosen.cost(outputs, targets[chosen_rows])
-                if l2:
-                    cost = cost + losses.l2_penalty(parameters, l2)
+        for step, (rows, _) in enumerate(order, start=1):
+            with _quiet():
+                outputs, cost = problem.cost(rows)
                 value = float(cost.data)
                 if not math.isfinite(value):
-                    raise TrainingDiverged(epoch, step, steps, value, optimizer.lr)
-                optimizer.zero_grad()
+                    raise TrainingDiverged(epoch, step, steps, value, lr)
+                first_order.zero_grad()
                 cost.backward()
-                optimizer.step()
-            outputs_data = (
-                outputs.data
-                if isinstance(outputs, Tensor)
-                else [[v.data for v in row] for row in outputs]
-            )
-            correct += int(np.sum(chosen.predict(outputs_data) == y[chosen_rows]))
-            seen += len(chosen_rows)
-            total += value * len(chosen_rows)
+                first_order.step()
+            history.evaluations += 1
+            yield rows, outputs, value
+
+    take_steps = full_batch_step if full_batch else mini_batch_steps
+    for epoch in range(1, int(epochs) + 1):
+        total, correct, seen = 0.0, 0, 0
+        for step, (rows, outputs, value) in enumerate(take_steps(epoch), start=1):
+            count = len(X) if rows is None else len(rows)
+            correct += problem.correct(outputs, rows)
+            seen += count
+            total += value * count
             history.step_losses.append(value)
             if on_step is not None:
                 on_step(epoch, step, steps, value)
-        test = None if X_test is None else accuracy(model, X_test, y_test, chosen)
+        test = None if X_test is None else accuracy(model, X_test, y_test, problem.chosen)
         record = EpochRecord(epoch, total / seen, correct / seen, test, time.perf_counter() - start)
         history.records.append(record)
         if on_epoch is not None:
             on_epoch(record)
-    history.train_accuracy = accuracy(model, X, y, chosen)
-    history.test_accuracy = None if X_test is None else accuracy(model, X_test, y_test, chosen)
-    history.seconds = time.perf_counter() - start
-    return history
+    return problem.finish(history, X_test, y_test, start)
+
+
+def fit_minimize(
+    model: Any,
+    X: Any,
+    y: Any,
+    *,
+    loss: str,
+    epochs: int,
+    method: str = "CG",
+    X_test: Any = None,
+    y_test: Any = None,
+    l2: float = 0.0,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+    on_step: Callable[[int, int, int, float], None] | None = None,
+) -> History:
+    """Train ``model`` with one of SciPy's minimizers on the whole training set.
+
+    One call of :func:`autograd_lite.second_order.minimize` with ``method`` (conjugate
+    gradients by default) and ``options={"maxiter": epochs}``: one epoch is one of its
+    iterations. The loss is as for :func:`fit`. After each iteration SciPy hands over
+    the parameters it reached; the network is evaluated there (without a graph) for the
+    epoch's record: the loss and training accuracy *after* the iteration, and the test
+    accuracy. ``on_step(epoch, 1, 1, loss)`` and ``on_epoch(record)`` are then called.
+    SciPy may stop before ``epochs`` iterations (converged, or no step along the
+    search direction lowers the loss): ``history.message`` is its reason and
+    ``history.evaluations`` its number of function evaluations.
+
+    Needs SciPy: without it an ImportError says ``pip install autograd-lite[scipy]``.
+    Raises :class:`TrainingDiverged` if a loss SciPy reaches is NaN or infinite.
+
+    >>> import numpy as np
+    >>> from autograd_lite import data, nn
+    >>> X, y = data.make_moons(100, rng=0)
+    >>> model = nn.mlp([2, 8, 1], "tanh", "sigmoid", rng=np.random.default_rng(0))
+    >>> history = fit_minimize(model, X, y, loss="cross_entropy", epochs=100)
+    >>> history.losses[-1] < history.losses[0] / 2, history.train_accuracy > 0.9
+    (True, True)
+    """
+    problem = _problem(model, X, y, loss, epochs, l2)
+    history = History()
+    start = time.perf_counter()
+    if hasattr(model, "train"):
+        model.train()
+
+    def loss_fn() -> Any:
+        return problem.cost()[1]
+
+    def after_iteration(x: Array) -> None:
+        epoch = len(history.records) + 1
+        second_order.unflatten_parameters(problem.parameters, x)
+        with no_grad(), _quiet():
+            outputs, cost = problem.cost()
+        value = float(cost.data)
+        if not math.isfinite(value):
+            raise TrainingDiverged(epoch, 1, 1, value, None)
+        test = None if X_test is None else accuracy(model, X_test, y_test, problem.chosen)
+        train_accuracy = problem.correct(outputs) / len(problem.X)
+        record = EpochRecord(epoch, value, train_accuracy, test, time.perf_counter() - start)
+        history.records.append(record)
+        history.step_losses.append(value)
+        if on_step is not None:
+            on_step(epoch, 1, 1, value)
+        if on_epoch is not None:
+            on_epoch(record)
+
+    with _quiet():
+        result = second_order.minimize(
+            model,
+            loss_fn,
+            method=method,
+            callback=after_iteration,
+            options={"maxiter": int(epochs)},
+        )
+    history.evaluations = int(getattr(result, "nfev", 0))
+    history.message = str(result.message)
+    return problem.finish(history, X_test, y_test, start)
 
 
 # ----------------------------------------------------------------------------- pictures

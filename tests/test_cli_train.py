@@ -128,7 +128,9 @@ def test_save_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         (["--layers", "2"], "--layers 2: expected at least two positive sizes"),
         (["--lr", "0"], "--lr 0.0: the learning rate must be a positive number"),
         (["--lr", "-0.5"], "--lr -0.5: the learning rate must be a positive number"),
-        (["--optimizer", "lbfgs"], "unknown optimizer 'lbfgs'; known optimizers: sgd, momentum"),
+        (["--optimizer", "bfgs"],
+         "unknown optimizer 'bfgs'; known optimizers: sgd, momentum, adam, adamw, rprop, "
+         "lbfgs, newton, cg$"),
         (["--epochs", "0"], "--epochs 0: must be at least 1"),
         (["--batch-size", "0"], "--batch-size 0: must be at least 1"),
         (["--layers", "2,4,1", "--loss", "cross_entropy", "--output-activation", "linear"],

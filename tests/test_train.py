@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib.util
+import itertools
 import math
 import sys
 import warnings
@@ -15,11 +16,13 @@ import numpy as np
 import pytest
 
 from autograd_lite import backprop, data, losses, nn, optim, train
+from autograd_lite import second_order as so
 from autograd_lite.tensor import Tensor
 from autograd_lite.train import (
     EpochRecord,
     TrainingDiverged,
     fit,
+    fit_minimize,
     make_optimizer,
     objective,
     outputs_of,
@@ -177,9 +180,25 @@ def test_objectives_make_targets_and_predictions() -> None:
         objective("cross_entropy", 1, "linear")
     with pytest.raises(ValueError, match="unknown loss 'l1'; known losses: quadratic, mse"):
         objective("l1", 2)
-    with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'; known optimizers: sgd"):
-        make_optimizer("lbfgs", [Value(1.0)], 0.1)
+    with pytest.raises(ValueError, match="unknown optimizer 'bfgs'; known optimizers: sgd"):
+        make_optimizer("bfgs", [Value(1.0)], 0.1)
     assert make_optimizer("momentum", [Value(1.0)], 0.1).momentum == 0.9  # type: ignore[attr-defined]
+
+
+def test_make_optimizer_builds_the_curvature_methods() -> None:
+    lbfgs = make_optimizer("lbfgs", [Value(1.0)], None)
+    assert isinstance(lbfgs, optim.LBFGS) and lbfgs.needs_closure
+    assert lbfgs.lr == 1.0 and lbfgs.line_search == "strong_wolfe"
+    assert make_optimizer("lbfgs", [Value(1.0)], 0.5).lr == 0.5  # type: ignore[union-attr]
+    newton = make_optimizer("newton", [Value(1.0)], 0.1)  # Newton has no learning rate
+    assert isinstance(newton, optim.Newton) and not hasattr(newton, "lr")
+    big = nn.mlp([64, 30, 10], rng=np.random.default_rng(0)).parameters()
+    with pytest.raises(ValueError, match=r"2,260 numbers, more than max_params=2,000.*lbfgs"):
+        make_optimizer("newton", big, None)
+    with pytest.raises(ValueError, match="the adam optimizer needs a learning rate lr, got None"):
+        make_optimizer("adam", [Value(1.0)], None)
+    # the public names
+    assert optim.minimize is so.minimize and {"LBFGS", "Newton", "minimize"} <= set(optim.__all__)
 
 
 # ----------------------------------------------------------------------------- fit
@@ -217,8 +236,10 @@ def test_fit_reports_every_step_and_epoch() -> None:
         "train_accuracy",
         "test_accuracy",
         "epochs",
+        "evaluations",
         "seconds",
     }
+    assert history.evaluations == 40 * 3 and history.message is None
 
 
 def test_fit_stops_when_the_loss_stops_being_finite() -> None:
@@ -238,6 +259,114 @@ def test_fit_checks_its_arguments() -> None:
         fit(model, np.ones((4, 3)), np.zeros(4), loss="mse", optimizer=opt, epochs=1)
     with pytest.raises(ValueError, match="epochs must be at least 1, got 0"):
         fit(model, np.ones((4, 2)), np.zeros(4), loss="mse", optimizer=opt, epochs=0)
+
+
+def test_lbfgs_takes_one_full_batch_step_per_epoch() -> None:
+    Xs, ys = data.make_moons(80, rng=3)
+    model = nn.mlp([2, 6, 1], "tanh", "sigmoid", rng=np.random.default_rng(0))
+    chosen = objective("cross_entropy", 1)
+    start_loss = (
+        chosen.cost(model(Tensor(Xs)), chosen.targets(ys))
+        + losses.l2_penalty(model.parameters(), 1e-3)
+    ).item()
+    start_accuracy = train.accuracy(model, Xs, ys, chosen)
+    lbfgs = optim.LBFGS(model.parameters())
+    steps: list[tuple[int, int, int, float]] = []
+    history = fit(model, Xs, ys, loss="cross_entropy", optimizer=lbfgs, epochs=5, l2=1e-3,
+                  on_step=lambda *args: steps.append(args))  # fmt: skip
+    assert [step[:3] for step in steps] == [(epoch, 1, 1) for epoch in range(1, 6)]
+    assert history.step_losses == history.losses == [step[3] for step in steps]
+    # each epoch's figures are those the step starts from (the closure's first call)
+    assert history.losses[0] == pytest.approx(start_loss, rel=1e-13)
+    assert history.records[0].train_accuracy == start_accuracy
+    assert all(later <= earlier for earlier, later in itertools.pairwise(history.losses))
+    assert history.losses[-1] < history.losses[0] / 3 and history.train_accuracy >= 0.9
+    assert history.evaluations == lbfgs.evaluations and lbfgs.iterations > 5
+    with pytest.raises(
+        ValueError,
+        match=r"LBFGS takes full-batch steps: batch_size must be None \(or at least 80, the "
+        r"number of examples\), got 79",
+    ):
+        fit(model, Xs, ys, loss="cross_entropy", optimizer=lbfgs, epochs=1, batch_size=79)
+    fit(model, Xs, ys, loss="cross_entropy", optimizer=lbfgs, epochs=1, batch_size=80)
+
+
+def test_newton_trains_value_and_tensor_networks_alike() -> None:
+    Xs, ys = data.make_xor(30, rng=1)
+    start = nn.mlp([2, 3, 1], "tanh", "sigmoid", rng=np.random.default_rng(0)).get_weights()
+    runs = []
+    for model in (nn.MLP.from_weights(start, "tanh", "sigmoid"),
+                  nn.Sequential.from_weights(start, "tanh", "sigmoid")):  # fmt: skip
+        newton = optim.Newton(model.parameters())
+        history = fit(model, Xs, ys, loss="cross_entropy", optimizer=newton, epochs=6)
+        assert history.evaluations == newton.evaluations >= 2 * 6  # a trial per step at least
+        runs.append(history.losses)
+    assert np.allclose(runs[0], runs[1], rtol=1e-10, atol=0)
+    assert all(later <= earlier for earlier, later in itertools.pairwise(runs[1]))
+    assert runs[1][-1] < 0.7 * runs[1][0]
+
+
+def test_fit_stops_a_closure_optimizer_whose_loss_stops_being_finite() -> None:
+    Xs, ys = data.make_moons(50, rng=1)
+    model = nn.mlp([2, 8, 1], "relu", "linear", rng=np.random.default_rng(0))
+    reckless = optim.LBFGS(model.parameters(), lr=1e6, line_search=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(
+            TrainingDiverged,
+            match=r"the loss became (inf|nan) at epoch \d+, step 1 of 1: training diverged "
+            r"\(learning rate 1e\+06; try a smaller one\)",
+        ):
+            fit(model, Xs, ys, loss="mse", optimizer=reckless, epochs=20)
+        broken = Xs.copy()
+        broken[0, 0] = np.nan
+        model = nn.mlp([2, 3, 1], "tanh", "linear", rng=np.random.default_rng(0))
+        with pytest.raises(
+            TrainingDiverged,
+            match=r"the loss became nan at epoch 1, step 1 of 1: training diverged \(the "
+            r"optimizer has no learning rate to lower\)",
+        ):
+            fit(model, broken, ys, loss="mse", optimizer=optim.Newton(model.parameters()),
+                epochs=3)  # fmt: skip
+
+
+def test_fit_minimize_records_every_iteration_of_scipys_cg() -> None:
+    Xs, ys = data.make_moons(80, rng=3)
+    start = nn.mlp([2, 6, 1], "tanh", "sigmoid", rng=np.random.default_rng(0)).get_weights()
+    model = nn.Sequential.from_weights(start, "tanh", "sigmoid")
+    seen: list[EpochRecord] = []
+    history = fit_minimize(model, Xs, ys, loss="cross_entropy", epochs=15, l2=1e-3,
+                           X_test=Xs[:20], y_test=ys[:20], on_epoch=seen.append)  # fmt: skip
+    assert history.records == seen and [r.epoch for r in seen] == list(range(1, 16))
+    assert history.message == "Maximum number of iterations has been exceeded."
+    assert all(later <= earlier for earlier, later in itertools.pairwise(history.losses))
+    assert history.step_losses == history.losses and history.evaluations > 15
+    # The same run by hand: second_order.minimize with maxiter 15 ends where fit_minimize did.
+    chosen = objective("cross_entropy", 1)
+    twin = nn.Sequential.from_weights(start, "tanh", "sigmoid")
+
+    def loss_fn() -> Any:
+        cost = chosen.cost(twin(Tensor(Xs)), chosen.targets(ys))
+        return cost + losses.l2_penalty(twin.parameters(), 1e-3)
+
+    result = so.minimize(twin, loss_fn, method="CG", options={"maxiter": 15})
+    assert np.array_equal(so.flatten_parameters(twin.parameters()),
+                          so.flatten_parameters(model.parameters()))  # fmt: skip
+    # each record is the network after its iteration: the last one is the result
+    assert history.loss == pytest.approx(result.fun, rel=1e-12)
+    assert history.evaluations == result.nfev
+    assert history.train_accuracy == seen[-1].train_accuracy >= 0.85
+    assert seen[-1].test_accuracy == history.test_accuracy
+
+
+def test_fit_minimize_without_scipy_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "scipy", None)
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)
+    model = nn.mlp([2, 3, 1], rng=np.random.default_rng(0))
+    with pytest.raises(ImportError, match=r"pip install autograd-lite\[scipy\]"):
+        fit_minimize(model, np.ones((4, 2)), np.zeros(4), loss="mse", epochs=1)
 
 
 def test_dropout_network_is_evaluated_without_dropout() -> None:

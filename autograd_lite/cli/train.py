@@ -19,6 +19,7 @@ from ..train import (
     TrainingDiverged,
     default_output_activation,
     fit,
+    fit_minimize,
     make_optimizer,
     objective,
     plot,
@@ -43,7 +44,16 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 # default. Plain SGD's rate depends on the loss: the quadratic cost's 1/(2n) makes its
 # gradients small (the textbook uses 3.0 with it).
 SGD_LR = {"quadratic": 3.0, "mse": 1.5, "cross_entropy": 0.5, "hinge": 0.1}
-OPTIMIZER_LR = {"momentum": 0.1, "adam": 0.01, "adamw": 0.01, "rprop": 0.01}
+OPTIMIZER_LR = {"momentum": 0.1, "adam": 0.01, "adamw": 0.01, "rprop": 0.01, "lbfgs": 1.0}
+# Every --optimizer: cg is not an optimizer object but one run of SciPy's conjugate
+# gradients (train.fit_minimize). The last three take full-batch steps; Newton and CG set
+# their own step lengths, so they take no --lr.
+CHOICES = (*OPTIMIZERS, "cg")
+FULL_BATCH = ("lbfgs", "newton", "cg")
+NO_LR = {
+    "newton": "the Hessian sets the length of its steps",
+    "cg": "its line search sets the length of its steps",
+}
 
 _EXAMPLES = """\
 examples:
@@ -52,6 +62,8 @@ examples:
       --optimizer sgd --lr 3.0 --batch-size 10 --epochs 30
   autograd-lite train --data moons --engine value --epochs 20 --plot moons.png
   autograd-lite train --data spirals --save spirals.npz --json
+  autograd-lite train --data digits --optimizer lbfgs --plot-units units.png
+  autograd-lite train --data xor --layers 2,4,1 --optimizer newton --epochs 30
 
 --layers gives every layer's size, the inputs first and the outputs last: the first must
 be the data set's number of features (2, or 64 for digits), the last its number of classes
@@ -60,11 +72,23 @@ be the data set's number of features (2, or 64 for digits), the last its number 
   moons, circles, xor   2,16,16,1  tanh  cross_entropy  adam lr 0.01  batch 32  100 epochs
   spirals   2,64,64,3  tanh  cross_entropy  adam lr 0.01  batch 20  200 epochs
 Another optimizer gets its own default rate: sgd 3.0 (quadratic), 1.5 (mse), 0.5
-(cross_entropy), 0.1 (hinge); momentum 0.1; adam, adamw, rprop 0.01.
+(cross_entropy), 0.1 (hinge); momentum 0.1; adam, adamw, rprop 0.01; lbfgs 1.0.
+
+Optimizers that use curvature take full-batch steps, each on the whole training set:
+  lbfgs     L-BFGS with a strong Wolfe line search; an epoch is one step of up to 20
+            iterations; --lr is the first trial step length (1.0)
+  newton    damped Newton with the exact Hessian; an epoch is one step; no --lr;
+            networks of at most 2,000 parameters (use lbfgs for bigger ones)
+  cg        SciPy's conjugate gradients (pip install autograd-lite[scipy]); an epoch is
+            one iteration, --epochs the most it may take (it may stop sooner); no --lr
+--batch-size is then the whole training set: a smaller one is an error, not ignored.
+
+--plot-units draws each first-layer unit's incoming weights as an 8x8 image (digits only).
 
 Exit status: 0 trained; 1 training diverged (the loss became NaN or infinite: the message
 names the epoch and step); 2 bad arguments (an unknown data set or optimizer, layer sizes
-that do not fit the data, a learning rate <= 0...) or a missing optional package.
+that do not fit the data, a learning rate <= 0, a network too big for newton...) or a
+missing optional package.
 """
 
 
@@ -95,7 +119,11 @@ def register(subparsers: Any) -> None:
         help="activation of the output layer (default: what the loss expects)",
     )
     parser.add_argument("--loss", choices=LOSSES, help="the loss to minimise")
-    parser.add_argument("--optimizer", metavar="NAME", help=f"{', '.join(OPTIMIZERS)}")
+    parser.add_argument(
+        "--optimizer",
+        metavar="NAME",
+        help=f"{', '.join(CHOICES)} (lbfgs, newton, cg: full batch, see below)",
+    )
     parser.add_argument("--lr", type=float, help="learning rate")
     parser.add_argument("--batch-size", type=int, metavar="N", help="examples per step")
     parser.add_argument("--epochs", type=int, metavar="N", help="passes over the training set")
@@ -116,6 +144,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of data, weights, order (0)")
     parser.add_argument("--save", metavar="FILE", help="write the trained weights (.npz)")
     parser.add_argument("--plot", metavar="FILE", help="write a PNG of the training")
+    parser.add_argument(
+        "--plot-units",
+        metavar="FILE",
+        help="write a PNG of the first hidden layer's weights, one 8x8 image per unit "
+        "(digits only)",
+    )
     parser.add_argument(
         "--json",
         action="store_true",
@@ -164,22 +198,35 @@ def _settings(args: argparse.Namespace, dataset: data.Dataset) -> dict[str, Any]
     _check_fit(sizes, dataset, args.layers or ",".join(map(str, sizes)))
     loss = args.loss or defaults["loss"]
     optimizer = args.optimizer or defaults["optimizer"]
-    if optimizer not in OPTIMIZERS:
-        raise UsageError(
-            f"unknown optimizer {optimizer!r}; known optimizers: {', '.join(OPTIMIZERS)}"
-        )
-    if args.lr is not None:
+    if optimizer not in CHOICES:
+        raise UsageError(f"unknown optimizer {optimizer!r}; known optimizers: {', '.join(CHOICES)}")
+    lr: float | None
+    if optimizer in NO_LR:
+        if args.lr is not None:
+            raise UsageError(
+                f"--lr {args.lr}: {optimizer} takes no learning rate ({NO_LR[optimizer]})"
+            )
+        lr = None
+    elif args.lr is not None:
         lr = args.lr
     elif optimizer == defaults["optimizer"] and loss == defaults["loss"]:
         lr = defaults["lr"]
     else:
         lr = SGD_LR[loss] if optimizer == "sgd" else OPTIMIZER_LR[optimizer]
-    if not (lr > 0 and math.isfinite(lr)):
+    if lr is not None and not (lr > 0 and math.isfinite(lr)):
         raise UsageError(f"--lr {args.lr}: the learning rate must be a positive number")
     batch_size = args.batch_size if args.batch_size is not None else defaults["batch_size"]
     epochs = args.epochs if args.epochs is not None else defaults["epochs"]
     if batch_size < 1:
         raise UsageError(f"--batch-size {batch_size}: must be at least 1")
+    examples = len(dataset.X_train)
+    if optimizer in FULL_BATCH:
+        if args.batch_size is not None and args.batch_size < examples:
+            raise UsageError(
+                f"--batch-size {args.batch_size}: {optimizer} takes full-batch steps (each "
+                f"uses all {examples} training examples); leave --batch-size out"
+            )
+        batch_size = examples
     if epochs < 1:
         raise UsageError(f"--epochs {epochs}: must be at least 1")
     if not (args.l2 >= 0 and math.isfinite(args.l2)):
@@ -200,7 +247,7 @@ def _settings(args: argparse.Namespace, dataset: data.Dataset) -> dict[str, Any]
         "loss": loss,
         "optimizer": optimizer,
         "lr": lr,
-        "batch_size": min(batch_size, len(dataset.X_train)),
+        "batch_size": min(batch_size, examples),
         "epochs": epochs,
         "l2": args.l2,
         "seed": args.seed,
@@ -250,6 +297,12 @@ class _Progress:
                 flush=True,
             )
 
+    def finish(self) -> None:
+        """End the bar's line when training stopped before its last epoch (SciPy may)."""
+        if self.terminal and self.last is not None and self.last.epoch != self.epochs:
+            self.stream.write("\n")
+            self.stream.flush()
+
     def _draw(self, epoch: int, done: float, figures: str) -> None:
         width = 24
         filled = min(width, int(done * width))
@@ -262,19 +315,58 @@ class _Progress:
 # ----------------------------------------------------------------------------- the command
 
 
+def _check_extras(
+    args: argparse.Namespace, settings: dict[str, Any], dataset: data.Dataset
+) -> None:
+    """Refuse, before training, what could only fail after it: missing packages, --plot-units."""
+    if args.plot_units and dataset.features != 64:
+        raise UsageError(
+            f"--plot-units draws each first-layer unit's incoming weights as an 8x8 image, "
+            f"so it needs the 64 pixels of digits as inputs; {dataset.name} has "
+            f"{dataset.features} features"
+        )
+    pictures = [flag for flag, path in (("--plot", args.plot), ("--plot-units", args.plot_units))
+                if path]  # fmt: skip
+    if pictures:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise UsageError(
+                f"{pictures[0]} needs matplotlib, which is not installed: "
+                "pip install autograd-lite[plots]"
+            ) from None
+    if settings["optimizer"] == "cg":
+        try:
+            import scipy.optimize  # noqa: F401
+        except ImportError:
+            raise UsageError(
+                "--optimizer cg hands the training to SciPy, which is not installed: "
+                "pip install autograd-lite[scipy]"
+            ) from None
+
+
+def _plan(settings: dict[str, Any], optimizer: Any) -> str:
+    """How the run will train, for the first line it prints."""
+    name, epochs = settings["optimizer"], settings["epochs"]
+    if name == "lbfgs":
+        return (
+            f"lbfgs lr {settings['lr']:g}, full batch, {epochs} epochs (each one L-BFGS step "
+            f"of up to {optimizer.max_iter} iterations)"
+        )
+    if name == "newton":
+        return f"newton, full batch, {epochs} epochs (each one damped Newton step)"
+    if name == "cg":
+        return f"SciPy's cg, full batch, at most {epochs} iterations (one per epoch)"
+    return f"{name} lr {settings['lr']:g}, batches of {settings['batch_size']}, {epochs} epochs"
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         dataset = data.load_dataset(args.data, rng=args.seed)
     except (ValueError, ImportError) as error:
         raise UsageError(str(error)) from None
     settings = _settings(args, dataset)
-    if args.plot:
-        try:
-            import matplotlib  # noqa: F401  (checked before training, not after)
-        except ImportError:
-            raise UsageError(
-                "--plot needs matplotlib, which is not installed: pip install autograd-lite[plots]"
-            ) from None
+    _check_extras(args, settings, dataset)
 
     out = sys.stderr if args.json else sys.stdout
     model_rng, order_rng = np.random.default_rng(args.seed).spawn(2)
@@ -286,44 +378,58 @@ def run(args: argparse.Namespace) -> int:
         rng=model_rng,
         init=settings["init"],
     )
-    try:
-        optimizer = make_optimizer(settings["optimizer"], model.parameters(), settings["lr"])
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    optimizer = None
+    if settings["optimizer"] != "cg":
+        try:
+            optimizer = make_optimizer(settings["optimizer"], model.parameters(), settings["lr"])
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     shape = "-".join(map(str, settings["layers"]))
     print(
         f"training a {shape} {settings['activation']} network ({settings['engine']} engine) "
         f"on {dataset.name}: {len(dataset.X_train)} training and {len(dataset.X_test)} test "
-        f"examples; {settings['loss']} loss, {settings['optimizer']} lr {settings['lr']:g}, "
-        f"batches of {settings['batch_size']}, {settings['epochs']} epochs",
+        f"examples; {settings['loss']} loss, {_plan(settings, optimizer)}",
         file=out,
         flush=True,
     )
     progress = _Progress(out, settings["epochs"])
+    common: dict[str, Any] = {
+        "loss": settings["loss"],
+        "epochs": settings["epochs"],
+        "X_test": dataset.X_test,
+        "y_test": dataset.y_test,
+        "l2": settings["l2"],
+        "on_epoch": progress.epoch,
+        "on_step": progress.step,
+    }
     try:
-        history = fit(
-            model,
-            dataset.X_train,
-            dataset.y_train,
-            loss=settings["loss"],
-            optimizer=optimizer,
-            epochs=settings["epochs"],
-            batch_size=settings["batch_size"],
-            X_test=dataset.X_test,
-            y_test=dataset.y_test,
-            l2=settings["l2"],
-            rng=order_rng,
-            on_epoch=progress.epoch,
-            on_step=progress.step,
-        )
+        if optimizer is None:
+            history = fit_minimize(model, dataset.X_train, dataset.y_train, method="CG", **common)
+        else:
+            history = fit(
+                model,
+                dataset.X_train,
+                dataset.y_train,
+                optimizer=optimizer,
+                batch_size=settings["batch_size"],
+                rng=order_rng,
+                **common,
+            )
     except TrainingDiverged as error:
         if progress.terminal:
             out.write("\n")
         print(f"autograd-lite train: error: {error}", file=sys.stderr)
         return 1
+    progress.finish()
+    if history.message is not None:
+        print(f"SciPy's CG stopped after {history.epochs} iterations: {history.message}", file=out)
+    evaluations = (
+        f"{history.evaluations} evaluations, " if settings["optimizer"] in FULL_BATCH else ""
+    )
     print(
         f"train accuracy {history.train_accuracy:.2%}, test accuracy "
-        f"{history.test_accuracy:.2%} ({history.epochs} epochs, {history.seconds:.1f} s)",
+        f"{history.test_accuracy:.2%} ({history.epochs} epochs, {evaluations}"
+        f"{history.seconds:.1f} s)",
         file=out,
     )
     if args.save:
@@ -342,6 +448,11 @@ def run(args: argparse.Namespace) -> int:
             f"{settings['optimizer']}",
         )
         print(f"wrote the plot to {args.plot}", file=out)
+    if args.plot_units:
+        from .. import viz  # loads Graphviz: only when asked for
+
+        viz.hidden_units(model, image_shape=(8, 8), path=args.plot_units)
+        print(f"wrote the hidden units' weights to {args.plot_units}", file=out)
     if args.json:
         print(json.dumps({**history.summary(), "settings": settings}))
     return 0
