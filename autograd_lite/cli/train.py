@@ -25,6 +25,7 @@ from ..train import (
     plot,
 )
 from . import UsageError
+from .common import parse_sizes
 
 # What `--data NAME` alone trains: each set's settings, chosen to learn it well in seconds.
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -162,18 +163,7 @@ def register(subparsers: Any) -> None:
 
 
 def _layers(text: str) -> list[int]:
-    try:
-        sizes = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise UsageError(
-            f"--layers {text}: expected sizes separated by commas, e.g. 64,30,10"
-        ) from None
-    if len(sizes) < 2 or any(size < 1 for size in sizes):
-        raise UsageError(
-            f"--layers {text}: expected at least two positive sizes (inputs first, "
-            "outputs last), e.g. 64,30,10"
-        )
-    return sizes
+    return parse_sizes(text, "--layers", example="64,30,10")
 
 
 def _check_fit(sizes: list[int], dataset: data.Dataset, text: str) -> None:
