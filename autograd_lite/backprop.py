@@ -49,6 +49,7 @@ import numpy.typing as npt
 
 __all__ = [
     "ACTIVATIONS",
+    "ALIASES",
     "COSTS",
     "LEAKY_RELU_SLOPE",
     "Array",
@@ -70,7 +71,8 @@ Layout: TypeAlias = Literal["rows", "columns"]
 HIDDEN_ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 #: All activation names, including ``"softmax"`` (output layer only).
 ACTIVATIONS: tuple[str, ...] = (*HIDDEN_ACTIVATIONS, "softmax")
-_ALIASES: dict[str, str] = {"linear": "identity"}
+#: Other names accepted for activations, and the name each one stands for.
+ALIASES: dict[str, str] = {"linear": "identity"}
 #: Cost function names.
 COSTS: tuple[str, ...] = ("quadratic", "mse", "cross_entropy", "log_likelihood")
 #: Slope of leaky ReLU for ``z <= 0``.
@@ -122,9 +124,9 @@ def _canonical_activation(name: str) -> str:
     """Resolve aliases and reject unknown names with a message listing the known ones."""
     if not isinstance(name, str):
         raise TypeError(f"activation name must be a string, got {type(name).__name__}")
-    name = _ALIASES.get(name, name)
+    name = ALIASES.get(name, name)
     if name not in ACTIVATIONS:
-        known = ", ".join(repr(a) for a in (*ACTIVATIONS, *_ALIASES))
+        known = ", ".join(repr(a) for a in (*ACTIVATIONS, *ALIASES))
         raise ValueError(f"unknown activation {name!r}; known activations: {known}")
     return name
 

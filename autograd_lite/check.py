@@ -9,7 +9,6 @@ is still caught). It works for functions of Values and of Tensors. A NaN or an
 infinity in either gradient is a failure, never a pass.
 
 >>> import numpy as np
->>> from autograd_lite.tensor import Tensor
 >>> result = gradcheck(lambda x: (x.tanh() * x).sum(), [np.array([0.5, -1.0])])
 >>> bool(result), result.checked
 (True, 2)

@@ -117,8 +117,6 @@ _NOISE_ULPS = 32.0
 # A quantity's size is never below this fraction of the largest size in the comparison.
 _SIZE_FLOOR = 1e-6
 
-_ACTIVATION_ALIASES = {"linear": "identity"}
-
 
 # ----------------------------------------------------------------------------- the problem
 
@@ -158,10 +156,10 @@ class Problem:
 
 
 def _activation_name(name: Any, what: str) -> str:
-    known = (*backprop.ACTIVATIONS, *_ACTIVATION_ALIASES)
-    if not isinstance(name, str) or _ACTIVATION_ALIASES.get(name, name) not in known:
+    known = (*backprop.ACTIVATIONS, *backprop.ALIASES)
+    if not isinstance(name, str) or name not in known:
         raise ValueError(f"unknown {what} {name!r}; known activations: {', '.join(known)}")
-    return _ACTIVATION_ALIASES.get(name, name)
+    return backprop.ALIASES.get(name, name)
 
 
 def make_problem(
@@ -314,10 +312,6 @@ def _run_closed_form(problem: Problem) -> EngineResult:
     return EngineResult(grads.cost, _floats(grads.deltas), _floats(grads.dW), _floats(grads.db))
 
 
-def _nn_activation(name: str) -> str:
-    return "linear" if name == "identity" else name
-
-
 def _value_softmax(zs: list[Value]) -> list[Value]:
     """Softmax of one example's Values, built from Value operations (so it is differentiated
     by the engine). The largest z is subtracted first as a constant: exp never overflows."""
@@ -335,8 +329,8 @@ def _run_value(problem: Problem) -> EngineResult:
     softmax = problem.output_activation == "softmax"
     model = nn.MLP.from_weights(
         problem.weights,
-        _nn_activation(problem.activation),
-        "linear" if softmax else _nn_activation(problem.output_activation),
+        problem.activation,
+        "linear" if softmax else problem.output_activation,
     )
     traces = [model.trace(row) for row in problem.X.tolist()]
     outputs = [_value_softmax(pairs[-1][0]) if softmax else list(pairs[-1][1]) for pairs in traces]
@@ -357,8 +351,8 @@ def _run_value(problem: Problem) -> EngineResult:
 def _run_tensor(problem: Problem) -> EngineResult:
     model = nn.Sequential.from_weights(
         problem.weights,
-        activation=_nn_activation(problem.activation),
-        output_activation=_nn_activation(problem.output_activation),
+        activation=problem.activation,
+        output_activation=problem.output_activation,
     )
     pairs = model.trace(Tensor(problem.X))
     cost = losses.NETWORK_COSTS[problem.cost](pairs[-1][1], problem.Y)

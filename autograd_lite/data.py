@@ -37,6 +37,7 @@ __all__ = [
     "DATASETS",
     "Dataset",
     "Standardizer",
+    "batch_indices",
     "batches",
     "load_dataset",
     "load_digits",
@@ -226,12 +227,22 @@ def batches(
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} examples but y has {len(y)}")
-    n = len(X)
+    for chosen in batch_indices(len(X), batch_size, shuffle=shuffle, rng=rng):
+        yield X[chosen], y[chosen]
+
+
+def batch_indices(
+    n: int, batch_size: int | None, *, shuffle: bool = True, rng: Seed = None
+) -> Iterator[npt.NDArray[np.intp]]:
+    """The row numbers of each mini-batch of one epoch over ``n`` examples, as :func:`batches`.
+
+    >>> [rows.tolist() for rows in batch_indices(5, 2, shuffle=False)]
+    [[0, 1], [2, 3], [4]]
+    """
     size = n if batch_size is None else _check_count(batch_size, "batch_size")
     order = _generator(rng).permutation(n) if shuffle else np.arange(n)
     for start in range(0, n, size):
-        chosen = order[start : start + size]
-        yield X[chosen], y[chosen]
+        yield order[start : start + size]
 
 
 class Standardizer:

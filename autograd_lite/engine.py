@@ -191,7 +191,7 @@ def topological_order(root: Any, stop: frozenset[Any] | set[Any] = frozenset()) 
 
     Iterative depth-first search with an explicit stack, so graphs of any depth work at
     Python's default recursion limit; the order is deterministic (leaves first, in the
-    order they are found, then the operations). Nodes that do not require a gradient
+    order they are found, then the operations). Leaves that do not require a gradient
     are left out, and the parents of nodes in ``stop`` are not explored (the functional
     ``grad`` uses that to keep the backward pass inside the function being
     differentiated).

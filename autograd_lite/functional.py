@@ -46,14 +46,23 @@ class _Enclosing:
 _enclosing = _Enclosing()
 
 
-def _evaluate(f: Callable[..., Any], arguments: list[Any]) -> Any:
-    """``f(*arguments)`` with the graph recorded, counted as an enclosing evaluation."""
+def _evaluate(f: Callable[..., Any], arguments: list[Any], caller: str) -> Value | Tensor:
+    """``f(*arguments)`` with the graph recorded, counted as an enclosing evaluation.
+
+    ``f`` must return a node; ``caller`` names the API function in the error otherwise.
+    """
     _enclosing.depth += 1
     try:
         with engine.enable_grad():
-            return f(*arguments)
+            out = f(*arguments)
     finally:
         _enclosing.depth -= 1
+    if not isinstance(out, (Value, Tensor)):
+        raise TypeError(
+            f"the function passed to {caller}() must return a Value or a Tensor built "
+            f"from its arguments, got {type(out).__name__}"
+        )
+    return out
 
 
 def _lift(arg: Any) -> tuple[Any, bool]:
@@ -101,26 +110,35 @@ def value_and_grad(
             arguments[i] = node
             inputs.append(node)
             nested = nested or is_nested
-        out = _evaluate(f, arguments)
-        if not isinstance(out, (Value, Tensor)):
-            raise TypeError(
-                "the function passed to grad() must return a Value or a Tensor built "
-                f"from its arguments, got {type(out).__name__}"
-            )
-        if isinstance(out, Tensor) and out.data.size != 1:
-            raise ValueError(
-                "grad() needs a function with a scalar output; got a Tensor of shape "
-                f"{out.shape} (use jacobian() for vector outputs)"
-            )
-        for node in inputs:
-            node.grad = None  # a fresh start, so the gradient is not 0.0 + contribution
-        with np.errstate(all="ignore"):  # IEEE inf and nan, as PyTorch, without warnings
-            engine.backward(out, out._seed(nested), create_graph=nested, stop=set(inputs))
-        grads = [_zero_if_unreached(node, nested) for node in inputs]
+        out = _evaluate(f, arguments, "grad")
+        grads = _gradients_of_scalar(out, inputs, nested)
         value = out if nested else (out.data if isinstance(out, Value) else out.data.copy())
         return value, (grads[0] if single else tuple(grads))
 
     return value_and_grad_f
+
+
+def _gradients_of_scalar(out: Value | Tensor, inputs: list[Any], nested: bool) -> list[Any]:
+    """The gradients of the scalar ``out`` with respect to ``inputs``: one backward pass."""
+    if isinstance(out, Tensor) and out.data.size != 1:
+        raise ValueError(
+            "grad() needs a function with a scalar output; got a Tensor of shape "
+            f"{out.shape} (use jacobian() for vector outputs)"
+        )
+    return _backward_to(out, out._seed(nested), inputs, nested)
+
+
+def _backward_to(out: Value | Tensor, seed: Any, inputs: list[Any], nested: bool) -> list[Any]:
+    """One backward pass from ``out`` (seeded with ``seed``) that stops at ``inputs``.
+
+    Returns each input's gradient; nested calls record the pass (``create_graph``).
+    """
+    for node in inputs:
+        node.grad = None  # a fresh start, so the gradient is not 0.0 + contribution
+    if out.requires_grad:  # else out is a constant: every gradient is zero
+        with np.errstate(all="ignore"):  # IEEE inf and nan, as PyTorch, without warnings
+            engine.backward(out, seed, create_graph=nested, stop=set(inputs))
+    return [_zero_if_unreached(node, nested) for node in inputs]
 
 
 def _zero_if_unreached(node: Any, nested: bool) -> Any:
@@ -194,25 +212,15 @@ def jacobian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
         node, nested = _lift(arguments[argnums])
         nested = nested or _enclosing.depth > 0
         arguments[argnums] = node
-        out = _evaluate(f, arguments)
-        if not isinstance(out, (Value, Tensor)):
-            raise TypeError(
-                "the function passed to jacobian() must return a Tensor or Value built from "
-                f"its arguments, got {type(out).__name__}"
-            )
+        out = _evaluate(f, arguments, "jacobian")
         if isinstance(out, Value) or isinstance(node, Value):
-            return grad(f, argnums)(*args)  # a scalar function: its Jacobian is its gradient
+            # a scalar function (or one of a number): its Jacobian is its gradient
+            return _gradients_of_scalar(out, [node], nested)[0]
         rows = []
         for i in range(out.data.size):
             seed = np.zeros_like(out.data)
             seed.flat[i] = 1.0
-            node.grad = None
-            if out.requires_grad:
-                with np.errstate(all="ignore"):
-                    engine.backward(
-                        out, Tensor(seed) if nested else seed, create_graph=nested, stop={node}
-                    )
-            rows.append(_zero_if_unreached(node, nested))
+            rows.extend(_backward_to(out, Tensor(seed) if nested else seed, [node], nested))
         shape = out.shape + node.shape
         if nested:
             return stack(rows).reshape(shape) if rows else node._constant(np.zeros(shape))

@@ -43,6 +43,7 @@ from .tensor import (
     _sigmoid,
     _softmax,
 )
+from .value import Value
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "mse"]
 
@@ -274,15 +275,10 @@ def cross_entropy(logits: Operand, targets: Any) -> Tensor:
 # targets shaped (n, 1) is read as a batch of n one-output examples.
 
 
-def _is_tensor_output(output: Any) -> bool:
-    return isinstance(output, Tensor)
-
-
 def _value_rows(
     output: Any, target: Any, loss: str
 ) -> tuple[list[list[Any]], np.ndarray[Any, np.dtype[np.float64]]]:
     """Value outputs as a batch (a list of rows of Values) and targets as an (n, k) array."""
-    from .value import Value
 
     def as_value(v: Any) -> Any:
         return v if isinstance(v, Value) else Value(float(v))
@@ -320,16 +316,13 @@ def _total(terms: list[Any]) -> Any:
 
 def _tensor_pair(output: Tensor, target: Any, loss: str) -> tuple[Tensor, Tensor, int]:
     """Output and target as Tensors of one shape, and the number of examples."""
-    y = _operand(target, output)
-    if y.shape != output.shape:
-        raise ValueError(f"{loss}: output shape {output.shape} and target shape {y.shape} differ")
-    examples = output.shape[0] if output.ndim >= 2 else 1
-    return output, y, examples
+    a, y = _pair(output, target, loss, "output")
+    return a, y, (a.shape[0] if a.ndim >= 2 else 1)
 
 
 def _squared_error(output: Any, target: Any, scale: float, loss: str) -> Any:
     """``scale / n * sum_x ||y_x - a_x||^2`` for Tensor or Value outputs."""
-    if _is_tensor_output(output):
+    if isinstance(output, Tensor):
         a, y, n = _tensor_pair(output, target, loss)
         d = a - y
         return (d * d).sum() * (scale / n)
@@ -361,8 +354,6 @@ def mse_cost(output: Any, target: Any) -> Any:
 
 def _clamped_log(v: Any) -> Any:
     """ln v for a Value, replaced by the constant -100 below it (PyTorch's clamp)."""
-    from .value import Value
-
     out = v.log()
     return out if out.data >= _LOG_FLOOR else Value(_LOG_FLOOR)
 
@@ -376,7 +367,7 @@ def cross_entropy_cost(output: Any, target: Any) -> Any:
     >>> round(cross_entropy_cost(Tensor([[0.8, 0.4]]), [[1.0, 0.0]]).item(), 6)
     0.733969
     """
-    if _is_tensor_output(output):
+    if isinstance(output, Tensor):
         a, y, _ = _tensor_pair(output, target, "cross_entropy_cost")
         outputs = a.shape[-1] if a.ndim >= 1 else 1
         return binary_cross_entropy(a, y) * float(outputs)
@@ -400,7 +391,7 @@ def log_likelihood_cost(output: Any, target: Any) -> Any:
     Targets are one-hot rows (or probabilities). From logits, prefer
     :func:`softmax_cross_entropy_cost`, which never takes the log of an underflowed 0.
     """
-    if _is_tensor_output(output):
+    if isinstance(output, Tensor):
         a, y, n = _tensor_pair(output, target, "log_likelihood_cost")
         # where y = 0 the log is taken of a + 1 (finite, and multiplied by 0): no 0 * -inf
         unused = (y.data == 0).astype(a.dtype)
@@ -443,10 +434,8 @@ def softmax_cross_entropy_cost(logits: Any, target: Any) -> Any:
     >>> round(softmax_cross_entropy_cost(Tensor([[2.0, 0.0, -1.0]]), [0]).item(), 6)
     0.169846
     """
-    if _is_tensor_output(logits):
+    if isinstance(logits, Tensor):
         return cross_entropy(logits, target)
-    from .value import Value
-
     if isinstance(logits, Value) or all(not isinstance(o, (list, tuple)) for o in logits):
         batch = [[logits] if isinstance(logits, Value) else list(logits)]
     else:
@@ -476,15 +465,13 @@ def hinge_loss(scores: Any, target: Any) -> Any:
     >>> hinge_loss(Tensor([2.0, 0.5, -1.0]), [1.0, -1.0, -1.0]).item()
     0.5
     """
-    if _is_tensor_output(scores):
+    if isinstance(scores, Tensor):
         y = _operand(target, scores)
         if y.size != scores.size:
             raise ValueError(
                 f"hinge_loss: scores shape {scores.shape} and target shape {y.shape} differ"
             )
         return (1.0 - y.reshape(scores.shape) * scores).relu().mean()
-    from .value import Value
-
     if isinstance(scores, Value):
         flat = [scores]
     else:

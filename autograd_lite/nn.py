@@ -162,6 +162,30 @@ def _check_size(n: Any, what: str) -> None:
         raise ValueError(f"{what} must be a positive integer, got {n!r}")
 
 
+# ----------------------------------------------------------------------------- weights format
+
+
+def _sizes_of(weights: Weights) -> list[int]:
+    """Neurons per layer of checked ``(W, b)`` pairs, inputs first."""
+    return [weights[0][0].shape[1]] + [W.shape[0] for W, _ in weights]
+
+
+def _fitting_weights(
+    weights: Sequence[tuple[Any, Any]], shapes: Sequence[tuple[int, ...]]
+) -> Weights:
+    """``weights`` checked (float64 copies), each ``W`` of the shape its layer expects."""
+    checked = _check_weights(weights)
+    if len(checked) != len(shapes):
+        raise ValueError(f"got weights for {len(checked)} layers, the network has {len(shapes)}")
+    for index, ((W, _), expected) in enumerate(zip(checked, shapes)):
+        if W.shape != tuple(expected):
+            raise ValueError(
+                f"layer {index}: weight matrix has shape {W.shape}, the network expects "
+                f"{tuple(expected)}"
+            )
+    return checked
+
+
 # ----------------------------------------------------------------------------- Module
 
 
@@ -457,18 +481,8 @@ class MLP(Module):
 
     def set_weights(self, weights: Sequence[tuple[Any, Any]]) -> None:
         """Load ``(W, b)`` pairs (shapes must match this network's layers)."""
-        checked = _check_weights(weights)
-        if len(checked) != len(self.layers):
-            raise ValueError(
-                f"got weights for {len(checked)} layers, the network has {len(self.layers)}"
-            )
-        for index, (layer, (W, b)) in enumerate(zip(self.layers, checked)):
-            expected = (len(layer.neurons), len(layer.neurons[0].w))
-            if W.shape != expected:
-                raise ValueError(
-                    f"layer {index}: weight matrix has shape {W.shape}, the network "
-                    f"expects {expected}"
-                )
+        shapes = [(len(layer.neurons), len(layer.neurons[0].w)) for layer in self.layers]
+        for layer, (W, b) in zip(self.layers, _fitting_weights(weights, shapes)):
             for neuron, row, bias in zip(layer.neurons, W, b):
                 for w, value in zip(neuron.w, row):
                     w.data = float(value)
@@ -483,7 +497,7 @@ class MLP(Module):
     ) -> MLP:
         """Build an MLP holding the given ``(W, b)`` pairs."""
         checked = _check_weights(weights)
-        sizes = [checked[0][0].shape[1]] + [W.shape[0] for W, _ in checked]
+        sizes = _sizes_of(checked)
         model = cls(
             sizes[0],
             sizes[1:],
@@ -662,18 +676,36 @@ _ACTIVATION_LAYERS: dict[str, Callable[[], _Activation]] = {
     "tanh": Tanh,
     "sigmoid": Sigmoid,
     "leaky_relu": LeakyReLU,
-    "softmax": Softmax,
 }
 
 
-def _activation_layer(name: str, output: bool) -> _Activation | None:
-    """The layer for an activation name (None for "linear"); softmax only at the output."""
+def _activation_layer(name: str, output: bool) -> Callable[[], _Activation] | None:
+    """What makes the layer of an activation name (None for "linear"); softmax only last."""
     if name == "softmax":
         if not output:
             raise ValueError("softmax can only be the output activation")
-        return Softmax()
+        return Softmax
     name = _activation_name(name)
-    return None if name == "linear" else _ACTIVATION_LAYERS[name]()
+    return None if name == "linear" else _ACTIVATION_LAYERS[name]
+
+
+def _tensor_layers(
+    sizes: Sequence[int],
+    activation: str,
+    output_activation: str,
+    rng: np.random.Generator | None,
+    init: str,
+) -> list[Module]:
+    """``Linear`` layers of the given sizes (inputs first), each followed by its activation."""
+    hidden_layer = _activation_layer(activation, output=False)
+    output_layer = _activation_layer(output_activation, output=True)
+    layers: list[Module] = []
+    for i in range(len(sizes) - 1):
+        layers.append(Linear(sizes[i], sizes[i + 1], rng=rng, init=init))
+        after = output_layer if i == len(sizes) - 2 else hidden_layer
+        if after is not None:
+            layers.append(after())
+    return layers
 
 
 class Sequential(Module):
@@ -777,18 +809,9 @@ class Sequential(Module):
 
     def set_weights(self, weights: Sequence[tuple[Any, Any]]) -> None:
         """Copy ``(W, b)`` pairs into the Linear layers (shapes must match, layer by layer)."""
-        checked = _check_weights(weights)
-        blocks = self._blocks()
-        if len(checked) != len(blocks):
-            raise ValueError(
-                f"got weights for {len(checked)} layers, the network has {len(blocks)}"
-            )
-        for index, ((layer, _), (W, b)) in enumerate(zip(blocks, checked)):
-            if W.shape != layer.weight.shape:
-                raise ValueError(
-                    f"layer {index}: weight matrix has shape {W.shape}, the network "
-                    f"expects {layer.weight.shape}"
-                )
+        layers = [layer for layer, _ in self._blocks()]
+        checked = _fitting_weights(weights, [layer.weight.shape for layer in layers])
+        for index, (layer, (W, b)) in enumerate(zip(layers, checked)):
             if layer.bias is None:
                 if np.any(b != 0):
                     raise ValueError(f"layer {index} has no bias, but the weights give one")
@@ -810,19 +833,14 @@ class Sequential(Module):
         The arrays are copied.
         """
         checked = _check_weights(weights)
-        hidden_layer = _activation_layer(activation, output=False)
-        layers: list[Module] = []
-        for index, (W, b) in enumerate(checked):
-            last = index == len(checked) - 1
-            layer = Linear(W.shape[1], W.shape[0], rng=np.random.default_rng(0))
-            layer.weight.data = W
-            assert layer.bias is not None
-            layer.bias.data = b
-            layers.append(layer)
-            after = _activation_layer(output_activation, output=True) if last else hidden_layer
-            if after is not None:
-                layers.append(type(after)())
-        return cls(*layers)
+        sizes = _sizes_of(checked)
+        model = cls(
+            *_tensor_layers(
+                sizes, activation, output_activation, np.random.default_rng(0), "xavier"
+            )
+        )
+        model.set_weights(checked)
+        return model
 
 
 # ----------------------------------------------------------------------------- factory
@@ -862,12 +880,4 @@ def mlp(
         )
     if engine != "tensor":
         raise ValueError(f"unknown engine {engine!r}; known engines: value, tensor")
-    hidden_layer = _activation_layer(activation, output=False)
-    output_layer = _activation_layer(output_activation, output=True)
-    layers: list[Module] = []
-    for i in range(len(sizes) - 1):
-        layers.append(Linear(sizes[i], sizes[i + 1], rng=rng, init=init))
-        after = output_layer if i == len(sizes) - 2 else hidden_layer
-        if after is not None:
-            layers.append(type(after)())
-    return Sequential(*layers)
+    return Sequential(*_tensor_layers(sizes, activation, output_activation, rng, init))

@@ -35,7 +35,7 @@ from typing import Any, Union
 import numpy as np
 import numpy.typing as npt
 
-from .second_order import LBFGS, Newton, minimize
+from .second_order import LBFGS, Newton, minimize, parameters_of
 from .tensor import Tensor
 from .value import Value
 
@@ -95,7 +95,7 @@ def _check_lr(lr: Any, where: str) -> float:
 
 def _check_range(value: float, name: str, low: float, high: float = math.inf) -> float:
     """``low <= value < high`` (``high`` excluded unless infinite), else a ValueError."""
-    if not (low <= value and (value < high or high == math.inf)) or value != value:
+    if not (low <= value and (value < high or high == math.inf)):  # NaN fails low <= value
         bound = f"[{low:g}, {high:g})" if high != math.inf else f">= {low:g}"
         raise ValueError(f"{name} must be {bound}, got {value!r}")
     return float(value)
@@ -104,36 +104,17 @@ def _check_range(value: float, name: str, low: float, high: float = math.inf) ->
 class Optimizer:
     """Base class: the parameters, the learning rate (or schedule) and ``zero_grad``.
 
-    ``params`` is an iterable of Values and/or Tensors (Tensors must require a
-    gradient); an empty one is a ``ValueError``. ``lr`` is a positive number or a
-    function ``step -> lr`` of the step index (0 for the first ``step()``).
+    ``params`` is an iterable of Values and/or Tensors, or a model with ``parameters()``,
+    checked by :func:`~autograd_lite.second_order.parameters_of` (not empty, each once,
+    Tensors requiring a gradient). ``lr`` is a positive number or a function
+    ``step -> lr`` of the step index (0 for the first ``step()``).
     """
 
     def __init__(self, params: Iterable[Any], lr: LearningRate) -> None:
         name = type(self).__name__
-        self.params = list(params)
-        if not self.params:
-            raise ValueError(f"{name}: got an empty parameter list (nothing to optimize)")
-        seen: set[int] = set()
-        values: list[Value] = []
-        self._slots: list[_Slot] = []
-        for index, p in enumerate(self.params):
-            if id(p) in seen:
-                raise ValueError(f"{name}: parameter {index} appears more than once")
-            seen.add(id(p))
-            if isinstance(p, Value):
-                values.append(p)
-            elif isinstance(p, Tensor):
-                if not p.requires_grad:
-                    raise ValueError(
-                        f"{name}: parameter {index} is a Tensor with requires_grad=False "
-                        "(it would never receive a gradient)"
-                    )
-                self._slots.append(_Slot(tensor=p))
-            else:
-                raise TypeError(
-                    f"{name}: parameter {index} is a {type(p).__name__}, not a Value or Tensor"
-                )
+        self.params = parameters_of(params, name)
+        values = [p for p in self.params if isinstance(p, Value)]
+        self._slots = [_Slot(tensor=p) for p in self.params if isinstance(p, Tensor)]
         if values:
             self._slots.insert(0, _Slot(values=values))
         self._state: list[dict[str, Any]] = [{} for _ in self._slots]

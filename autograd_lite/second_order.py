@@ -115,17 +115,23 @@ def parameter_count(params: Sequence[Any]) -> int:
     return sum(_size(p) for p in params)
 
 
-def _gather(params: Sequence[Any], read: Callable[[Any], Any]) -> Array:
-    """``read(p)`` of every parameter, one after the other, as one float64 vector."""
-    out = np.empty(parameter_count(params), dtype=np.float64)
+def _concatenate(params: Sequence[Any], pieces: Sequence[Any]) -> Array:
+    """``pieces`` (one per parameter, shaped like it) laid end to end as one float64 vector.
+
+    A piece may be a number, an array, or a node (a Value or Tensor: its numbers are
+    taken); ``None`` (a Tensor that has no gradient yet) counts as zeros.
+    """
+    out = np.zeros(parameter_count(params), dtype=np.float64)
     offset = 0
-    for p in params:
+    for p, piece in zip(params, pieces):
         if isinstance(p, Value):
-            out[offset] = float(read(p))
+            if piece is not None:
+                out[offset] = float(piece)
             offset += 1
         else:
             size = p.data.size
-            out[offset : offset + size] = np.asarray(read(p), dtype=np.float64).reshape(-1)
+            if piece is not None:
+                out[offset : offset + size] = np.asarray(piece, dtype=np.float64).reshape(-1)
             offset += size
     return out
 
@@ -151,13 +157,6 @@ def _pieces(params: Sequence[Any], vector: Any) -> list[Any]:
     return pieces
 
 
-def _tensor_gradient(p: Tensor) -> Any:
-    g = p.grad
-    if g is None:
-        return np.zeros(p.data.shape)
-    return g.data if isinstance(g, Tensor) else g
-
-
 def flatten_parameters(params: Sequence[Any]) -> Array:
     """Every parameter's data in one new float64 vector, in the order of ``params``.
 
@@ -165,7 +164,7 @@ def flatten_parameters(params: Sequence[Any]) -> Array:
     >>> flatten_parameters([Value(1.0), Tensor([[2.0, 3.0]], requires_grad=True)])
     array([1., 2., 3.])
     """
-    return _gather(params, lambda p: p.data)
+    return _concatenate(params, [p.data for p in params])
 
 
 def unflatten_parameters(params: Sequence[Any], vector: Any) -> None:
@@ -186,7 +185,7 @@ def flatten_gradients(params: Sequence[Any]) -> Array:
 
     Gradients that are nodes (after ``backward(create_graph=True)``) give their numbers.
     """
-    return _gather(params, lambda p: p.grad if isinstance(p, Value) else _tensor_gradient(p))
+    return _concatenate(params, [p.grad for p in params])
 
 
 def unflatten_gradients(params: Sequence[Any], vector: Any) -> None:
@@ -204,8 +203,7 @@ def make_closure(params: Sequence[Any], loss_fn: LossFunction) -> Closure:
     params = list(params)
 
     def closure() -> Any:
-        for p in params:
-            p.zero_grad()
+        _zero_grads(params)
         loss = _check_loss(loss_fn(), "loss_fn()")
         loss.backward()
         return loss
@@ -760,7 +758,7 @@ class Newton(_ClosureOptimizer):
         loss_node = self._call(closure)
         loss = _number(loss_node)
         nodes = _gradient_graph(loss_node, self.params)
-        g = _node_values(nodes, self.params)
+        g = _concatenate(self.params, nodes)
         H = _rows(nodes, self.params)
         H = 0.5 * (H + H.T)  # symmetric up to rounding; make it exactly so
         del nodes
@@ -782,7 +780,7 @@ class Newton(_ClosureOptimizer):
             if new_loss <= loss:
                 predicted = -float(g @ s + 0.5 * (s @ H @ s))  # > 0 when H + lambda I is
                 rho = (loss - new_loss) / predicted if predicted > 0 else 1.0
-                self.damping = max(damping * max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3), 0.0)
+                self.damping = damping * max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
                 self._growth = 2.0
                 self.last_damping = damping
                 self.last_step_taken = True
@@ -798,21 +796,6 @@ class Newton(_ClosureOptimizer):
         grown = max(damping, self.MIN_DAMPING) * self._growth
         self._growth *= 2.0
         return grown
-
-
-def _node_values(nodes: Sequence[Any], params: Sequence[Any]) -> Array:
-    """The numbers of gradient nodes (as :func:`_gradient_graph` returns them), flat."""
-    out = np.empty(parameter_count(params), dtype=np.float64)
-    offset = 0
-    for node, p in zip(nodes, params):
-        size = _size(p)
-        if node is None:
-            out[offset : offset + size] = 0.0
-        else:
-            value = node.data if isinstance(node, (Value, Tensor)) else node
-            out[offset : offset + size] = np.asarray(value, dtype=np.float64).reshape(-1)
-        offset += size
-    return out
 
 
 # ----------------------------------------------------------------------------- SciPy

@@ -132,9 +132,12 @@ def _ordinal(n: int) -> str:
     return _ORDINALS[n - 1] if 0 < n <= len(_ORDINALS) else f"number {n}"
 
 
-def _argument(position: int) -> str:
-    """Argument positions as the derivative formulas name them: a, b, c..."""
-    return chr(ord("a") + position) if position < 26 else f"argument {position}"
+def argument_name(position: int) -> str:
+    """Argument positions as the derivative formulas name them: a, b, c... (then 26, 27...).
+
+    Shared with :mod:`autograd_lite.viz`, whose edge labels are these names.
+    """
+    return chr(ord("a") + position) if position < 26 else str(position)
 
 
 def _is_array_node(node: Any) -> bool:
@@ -157,27 +160,38 @@ def _copy(x: Any) -> Any:
 # ----------------------------------------------------------------------------- names
 
 
+def numbered_nodes(root: Any) -> tuple[list[Any], list[Any]]:
+    """The nodes behind ``root`` in the order that names them ``n0, n1, ...``, and the
+    engine's own topological order (:func:`autograd_lite.engine.topological_order`).
+
+    The numbering follows the engine's order; the nodes it leaves out because they need
+    no gradient (a Tensor of inputs, a target) are numbered just before the first node
+    that uses them. :func:`autograd_lite.viz.draw`, :func:`~autograd_lite.viz.text` and
+    the stepper all number nodes with this function, so a name in the stepper's text is
+    the name in the picture, and the same graph always gets the same names.
+    """
+    base = engine.topological_order(root)
+    numbered: dict[Any, None] = {}
+    for node in base:
+        for parent in node.parents:
+            numbered.setdefault(parent)
+        numbered.setdefault(node)
+    return list(numbered), base
+
+
 class _Names:
     """How the stepper refers to nodes: a name, and a short expression where one fits.
 
-    Nodes are numbered ``n0, n1, ...`` as :func:`autograd_lite.viz.draw` and
-    :func:`~autograd_lite.viz.text` number them (the engine's topological order, with
-    nodes that need no gradient inserted before their first use), so a name in the
-    stepper's text is the name in the picture. A node's *name* is its entry in
+    Nodes are numbered ``n0, n1, ...`` by :func:`numbered_nodes`, as the pictures of
+    :mod:`autograd_lite.viz` number them. A node's *name* is its entry in
     ``custom``, else its label, else ``n3``; its *text* is the expression that made it,
     such as ``x*w + b``, when that is short, else its name.
     """
 
-    def __init__(self, root: Any, custom: Mapping[Any, str]) -> None:
+    def __init__(self, order: list[Any], custom: Mapping[Any, str]) -> None:
         self.custom = dict(custom)
-        self.index: dict[Any, int] = {}
-        self.order: list[Any] = []
-        for node in engine.topological_order(root):
-            for parent in node.parents:
-                if parent not in self.index:
-                    self._add(parent)
-            if node not in self.index:
-                self._add(node)
+        self.order = order  # from numbered_nodes
+        self.index: dict[Any, int] = {node: i for i, node in enumerate(order)}
         # Two different nodes must not read the same ("-x" twice in "relu(-x) + tanh(-x)"):
         # those are called by their names, and the texts built again until all differ.
         self._by_name: set[Any] = set()
@@ -197,10 +211,6 @@ class _Names:
             if not clashes:
                 break
             self._by_name |= clashes
-
-    def _add(self, node: Any) -> None:
-        self.index[node] = len(self.order)
-        self.order.append(node)
 
     def given(self, node: Any) -> str:
         """The custom name or the label ("" when the node has neither)."""
@@ -342,7 +352,7 @@ class StepView:
 
     def header(self) -> str:
         """``step 1 of 5: from tanh(x*w + b) to x*w + b (argument a of tanh)``."""
-        argument = _argument(self.step.position)
+        argument = argument_name(self.step.position)
         return (
             f"step {self.number} of {self.total}: from {self.node_text} to "
             f"{self.input_text} (argument {argument} of {self.step.op.name})"
@@ -382,7 +392,7 @@ class StepView:
     def _scalar_lines(self) -> list[str]:
         step = self.step
         values = self._arguments()
-        shown = [f"{_argument(i)} = {format_number(v)}" for i, v in enumerate(values)]
+        shown = [f"{argument_name(i)} = {format_number(v)}" for i, v in enumerate(values)]
         shown.append(f"{_out_symbol(step.op.name, len(values))} = {format_number(step.node.data)}")
         lines = [f"  at        {', '.join(shown)}"]
         local = self.local_derivative
@@ -407,7 +417,9 @@ class StepView:
 
     def _array_lines(self) -> list[str]:
         step = self.step
-        shapes = [f"{_argument(i)} {tuple(np.shape(v))}" for i, v in enumerate(self._arguments())]
+        shapes = [
+            f"{argument_name(i)} {tuple(np.shape(v))}" for i, v in enumerate(self._arguments())
+        ]
         lines = [f"  shapes    {', '.join(shapes)} -> out {tuple(np.shape(step.node.data))}"]
         lines.append(f"  upstream  {self.upstream_of} = {format_value(step.upstream)}")
         if step.summed_from is not None:
@@ -535,7 +547,7 @@ def _substitute(formula: str, op_name: str, values: Sequence[float], out: float)
     _, equals, rhs = formula.partition(" = ")
     if not equals:
         return ""
-    numbers = {_argument(i): format_number(v) for i, v in enumerate(values[:2])}
+    numbers = {argument_name(i): format_number(v) for i, v in enumerate(values[:2])}
     out_symbol = _OUT_IN_FORMULA.get(op_name)
     pattern = r"\b[ab]\b" if out_symbol is None else rf"{re.escape(out_symbol)}|\b[ab]\b"
 
@@ -611,8 +623,8 @@ class Stepper:
                 "(it was not computed from anything with requires_grad=True)"
             )
         self.root = root
-        self.names = _Names(root, names or {})
-        nodes = engine.topological_order(root)
+        numbered, nodes = numbered_nodes(root)
+        self.names = _Names(numbered, names or {})
         seed = _seed(root, gradient)
         self._saved: list[tuple[Any, Any]] = [(node, node.grad) for node in nodes]
         records: list[engine.Step] = []
@@ -866,9 +878,6 @@ class Stepper:
         from . import viz  # the only module that imports graphviz, loaded when asked for
 
         labels = {node: self.names.name(node) for node in self.names.order}
-        labels.update(
-            {node: self.names.given(node) for node in self.names.order if self.names.given(node)}
-        )
         view = self.current
         if view is None:
             seed = format_value(self._root_grad)
@@ -965,10 +974,6 @@ def _activation_name(neuron: Any) -> str:
     return str(getattr(neuron, "activation", "linear"))
 
 
-def _prime(name: str) -> str:
-    return "identity" if name in ("linear", "identity", "none") else name
-
-
 def _value_mlp(
     cls: type[Stepper],
     model: Any,
@@ -1023,7 +1028,7 @@ def _value_mlp(
     closed_forms: dict[Any, ClosedForm] = {}
     for l, (zs, _) in enumerate(pairs, start=1):
         name = output if l == last else hidden
-        primes = backprop.activation_prime(_prime(name), closed.zs[l - 1])
+        primes = backprop.activation_prime(name, closed.zs[l - 1])
         for j, z in enumerate(zs, start=1):
             i = j - 1
             delta = float(closed.deltas[l - 1][i])
@@ -1055,6 +1060,7 @@ def _tensor_mlp(
     output_activation: str | None,
 ) -> Stepper:
     from . import backprop
+    from .losses import NETWORK_COSTS
     from .tensor import Tensor
 
     hidden = activation or getattr(model, "activation", None)
@@ -1074,10 +1080,7 @@ def _tensor_mlp(
             f"y has shape {tuple(target.shape)}, the network's output has shape "
             f"{tuple(output_node.shape)}"
         )
-    difference = output_node - target
-    examples = output_node.shape[0] if len(output_node.shape) > 1 else 1
-    half = 0.5 if cost == "quadratic" else 1.0
-    loss = (difference * difference).sum() * (half / examples)
+    loss = NETWORK_COSTS[cost](output_node, target)
     names[loss] = "C"
     previous = frozenset([inputs])
     for l, (z, a) in enumerate(pairs, start=1):
@@ -1093,6 +1096,7 @@ def _tensor_mlp(
         model.get_weights(), activation=hidden, output_activation=output, cost=cost
     )
     closed = network.gradients(np.asarray(inputs.data), np.asarray(target.data))
+    examples = output_node.shape[0] if len(output_node.shape) > 1 else 1
     last = len(pairs)
     closed_forms: dict[Any, ClosedForm] = {}
     for l, (z, _) in enumerate(pairs, start=1):

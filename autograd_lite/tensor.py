@@ -33,6 +33,7 @@ array([[ 2., -4.,  6.]])
 from __future__ import annotations
 
 import functools
+import math
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any, Union
@@ -50,6 +51,7 @@ Operand = Union["Tensor", Array, float, int]
 Axis = Union[int, Sequence[int], None]
 
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+_INTEGERS = (int, np.integer)  # what may stand for one axis or one dimension
 _new = object.__new__
 
 
@@ -117,6 +119,11 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...
     return tuple(1 if i in axes else size for i, size in enumerate(shape))
 
 
+def _reduced_count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
+    """How many numbers a reduction over ``axes`` combines into each result (the n of a mean)."""
+    return math.prod(shape[axis] for axis in axes)
+
+
 def _scatter_add(g: Any, index: Any, shape: tuple[int, ...], repeats: bool) -> Any:
     """Zeros of ``shape`` with ``g`` added at ``index`` (repeated positions add up).
 
@@ -125,9 +132,7 @@ def _scatter_add(g: Any, index: Any, shape: tuple[int, ...], repeats: bool) -> A
     """
     if isinstance(g, Tensor):
         return _node(
-            _scatter_add_array(g.data, index, shape, repeats),
-            (g,),
-            _scatter_add_op(index, shape, repeats),
+            _scatter_add_array(g.data, index, shape, repeats), (g,), _scatter_add_op(index)
         )
     return _scatter_add_array(g, index, shape, repeats)
 
@@ -411,9 +416,7 @@ def _sum_op(axes: tuple[int, ...], keepdims: bool) -> Op:
 @functools.lru_cache(maxsize=256)
 def _mean_op(axes: tuple[int, ...], keepdims: bool) -> Op:
     def rule(g: Any, out: Any, a: Any) -> Any:
-        count = 1
-        for axis in axes:
-            count *= a.shape[axis]
+        count = _reduced_count(a.shape, axes)
         kept = g if keepdims else g.reshape(_kept_shape(a.shape, axes))
         return _broadcast_to(kept / count, a.shape)
 
@@ -511,7 +514,7 @@ def _getitem_op(index: Any, repeats: bool) -> Op:
     )
 
 
-def _scatter_add_op(index: Any, shape: tuple[int, ...], repeats: bool) -> Op:
+def _scatter_add_op(index: Any) -> Op:
     return Op(
         "scatter_add",
         (lambda g, out, a: g[index],),
@@ -648,7 +651,7 @@ def _normalize_axes(axis: int | Sequence[int], ndim: int) -> tuple[int, ...]:
 
     Raises ValueError for an axis out of range or named twice.
     """
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = (axis,) if isinstance(axis, _INTEGERS) else tuple(axis)
     normalized = []
     for given in axes:
         index = operator.index(given)
@@ -737,8 +740,6 @@ class Tensor:
             self.requires_grad = bool(requires_grad)
 
     # -- the gradient: an ndarray shaped and typed like data (a Tensor with create_graph)
-
-    # -- the gradient
 
     def _set_grad(self, value: Any) -> None:
         # NumPy turns 0-d results into scalars (np.float64) and promotes mixed dtypes to
@@ -931,9 +932,7 @@ class Tensor:
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis`` (as :meth:`sum`)."""
         axes = _axes(axis, self.data.ndim, "mean", self.shape)
-        count = 1
-        for i in axes:
-            count *= self.data.shape[i]
+        count = _reduced_count(self.data.shape, axes)
         data = self.data.sum(axis=None if axis is None else axes, keepdims=keepdims)
         with np.errstate(divide="ignore", invalid="ignore"):
             data = data / count
@@ -969,7 +968,7 @@ class Tensor:
 
     def reshape(self, *shape: Any) -> Tensor:
         """The same numbers in a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``)."""
-        new_shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        new_shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], _INTEGERS) else shape
         try:
             data = self.data.reshape(new_shape)
         except (ValueError, TypeError) as error:
@@ -981,7 +980,7 @@ class Tensor:
 
     def transpose(self, *axes: Any) -> Tensor:
         """Permute the axes (reversed when none are given, as NumPy)."""
-        if len(axes) == 1 and not isinstance(axes[0], int):
+        if len(axes) == 1 and not isinstance(axes[0], _INTEGERS):
             axes = tuple(axes[0])
         order = axes if axes else tuple(range(self.data.ndim))[::-1]
         try:
@@ -1172,7 +1171,7 @@ def where(condition: Any, x: Operand, y: Operand) -> Tensor:
     array([0., 2.])
     """
     cond = np.asarray(_data(condition), dtype=bool)
-    like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else Tensor(x)
+    like = _first_tensor((x, y))
     a, b = _operand(x, like), _operand(y, like)
     try:
         data = np.where(cond, a.data, b.data)
@@ -1191,7 +1190,7 @@ def maximum(x: Operand, y: Operand) -> Tensor:
     >>> maximum(Tensor([1.0, 5.0]), 3.0).data
     array([3., 5.])
     """
-    like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else Tensor(x)
+    like = _first_tensor((x, y))
     return _binary(MAXIMUM, np.maximum, _operand(x, like), _operand(y, like))
 
 

@@ -234,11 +234,6 @@ def _is_value_model(model: Any) -> bool:
     return isinstance(model, nn.MLP)
 
 
-def _sizes(model: Any) -> list[int]:
-    sizes: list[int] = model.sizes
-    return sizes
-
-
 def _quiet() -> np.errstate:
     """No warnings from overflow: a loss that stops being finite ends training instead."""
     return np.errstate(over="ignore", invalid="ignore", divide="ignore")
@@ -348,7 +343,10 @@ class History:
 
 @dataclass(frozen=True)
 class _Problem:
-    """A classification problem made ready to train on: arrays checked, targets made."""
+    """A classification problem made ready to train on: arrays checked, targets made.
+
+    ``start`` is when training started (``time.perf_counter()``), for the records' times.
+    """
 
     model: Any
     X: Array
@@ -357,6 +355,9 @@ class _Problem:
     targets: Any
     parameters: list[Any]
     l2: float
+    X_test: Any
+    y_test: Any
+    start: float
 
     def cost(self, rows: Any = None) -> tuple[Any, Any]:
         """The network's outputs and the loss (plus the L2 term) on ``X[rows]`` (all: None)."""
@@ -372,28 +373,60 @@ class _Problem:
         labels = self.y if rows is None else self.y[rows]
         return int(np.sum(self.chosen.predict(_numbers(outputs)) == labels))
 
-    def finish(self, history: History, X_test: Any, y_test: Any, start: float) -> History:
+    def test_accuracy(self) -> float | None:
+        """The accuracy on the test set now (``None`` without one)."""
+        if self.X_test is None:
+            return None
+        return accuracy(self.model, self.X_test, self.y_test, self.chosen)
+
+    def record(
+        self, history: History, epoch: int, loss: float, train_accuracy: float
+    ) -> EpochRecord:
+        """Add the record of ``epoch`` (its test accuracy measured now) to ``history``."""
+        test = self.test_accuracy()
+        record = EpochRecord(epoch, loss, train_accuracy, test, time.perf_counter() - self.start)
+        history.records.append(record)
+        return record
+
+    def finish(self, history: History) -> History:
         """The final accuracies and time of ``history``, which is returned."""
         history.train_accuracy = accuracy(self.model, self.X, self.y, self.chosen)
-        if X_test is not None:
-            history.test_accuracy = accuracy(self.model, X_test, y_test, self.chosen)
-        history.seconds = time.perf_counter() - start
+        history.test_accuracy = self.test_accuracy()
+        history.seconds = time.perf_counter() - self.start
         return history
 
 
-def _problem(model: Any, X: Any, y: Any, loss: str, epochs: int, l2: float) -> _Problem:
-    """The checked arguments of :func:`fit` and :func:`fit_minimize`."""
+def _problem(
+    model: Any, X: Any, y: Any, loss: str, epochs: int, l2: float, X_test: Any, y_test: Any
+) -> _Problem:
+    """The checked arguments of :func:`fit` and :func:`fit_minimize`.
+
+    Also puts the model in training mode and starts the clock.
+    """
     if int(epochs) < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     if l2 < 0:
         raise ValueError(f"l2 must be >= 0, got {l2}")
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.int64)
-    sizes = _sizes(model)
+    sizes: list[int] = model.sizes
     if X.ndim != 2 or X.shape[1] != sizes[0]:
         raise ValueError(f"X has shape {X.shape}; the network takes {sizes[0]} inputs per row")
     chosen = objective(loss, sizes[-1], model.activation_names[-1])
-    return _Problem(model, X, y, chosen, chosen.targets(y), list(model.parameters()), l2)
+    if hasattr(model, "train"):
+        model.train()
+    return _Problem(
+        model,
+        X,
+        y,
+        chosen,
+        chosen.targets(y),
+        list(model.parameters()),
+        l2,
+        X_test,
+        y_test,
+        time.perf_counter(),
+    )
 
 
 def _numbers(outputs: Any) -> Any:
@@ -437,7 +470,7 @@ def fit(
 
     Raises :class:`TrainingDiverged` as soon as a loss is NaN or infinite.
     """
-    problem = _problem(model, X, y, loss, epochs, l2)
+    problem = _problem(model, X, y, loss, epochs, l2, X_test, y_test)
     X = problem.X
     full_batch = bool(getattr(optimizer, "needs_closure", False))
     if full_batch and batch_size is not None and batch_size < len(X):
@@ -447,11 +480,11 @@ def fit(
         )
     steps = 1 if full_batch else math.ceil(len(X) / (batch_size or len(X)))
     generator = data._generator(rng)
-    lr: float | None = getattr(optimizer, "lr", None)
     history = History()
-    start = time.perf_counter()
-    if hasattr(model, "train"):
-        model.train()
+
+    def diverged(epoch: int, step: int, steps: int, value: float) -> TrainingDiverged:
+        # The rate of the step that diverged (a schedule changes it from step to step).
+        return TrainingDiverged(epoch, step, steps, value, getattr(optimizer, "lr", None))
 
     def full_batch_step(epoch: int) -> Iterator[tuple[Any, Any, float]]:
         first: list[Any] = []  # the outputs of the closure's first call
@@ -469,20 +502,18 @@ def fit(
             value = float(closure_optimizer.step(closure).data)
         history.evaluations += closure_optimizer.evaluations - before
         if not math.isfinite(value):
-            raise TrainingDiverged(epoch, 1, 1, value, lr)
+            raise diverged(epoch, 1, 1, value)
         yield None, first[0], value
 
     def mini_batch_steps(epoch: int) -> Iterator[tuple[Any, Any, float]]:
         first_order: Any = optimizer  # zero_grad(), step()
-        order = data.batches(
-            np.arange(len(X)), np.arange(len(X)), batch_size, shuffle=shuffle, rng=generator
-        )
-        for step, (rows, _) in enumerate(order, start=1):
+        order = data.batch_indices(len(X), batch_size, shuffle=shuffle, rng=generator)
+        for step, rows in enumerate(order, start=1):
             with _quiet():
                 outputs, cost = problem.cost(rows)
                 value = float(cost.data)
                 if not math.isfinite(value):
-                    raise TrainingDiverged(epoch, step, steps, value, lr)
+                    raise diverged(epoch, step, steps, value)
                 first_order.zero_grad()
                 cost.backward()
                 first_order.step()
@@ -500,12 +531,10 @@ def fit(
             history.step_losses.append(value)
             if on_step is not None:
                 on_step(epoch, step, steps, value)
-        test = None if X_test is None else accuracy(model, X_test, y_test, problem.chosen)
-        record = EpochRecord(epoch, total / seen, correct / seen, test, time.perf_counter() - start)
-        history.records.append(record)
+        record = problem.record(history, epoch, total / seen, correct / seen)
         if on_epoch is not None:
             on_epoch(record)
-    return problem.finish(history, X_test, y_test, start)
+    return problem.finish(history)
 
 
 def fit_minimize(
@@ -545,11 +574,8 @@ def fit_minimize(
     >>> history.losses[-1] < history.losses[0] / 2, history.train_accuracy > 0.9
     (True, True)
     """
-    problem = _problem(model, X, y, loss, epochs, l2)
+    problem = _problem(model, X, y, loss, epochs, l2, X_test, y_test)
     history = History()
-    start = time.perf_counter()
-    if hasattr(model, "train"):
-        model.train()
 
     def loss_fn() -> Any:
         return problem.cost()[1]
@@ -562,10 +588,7 @@ def fit_minimize(
         value = float(cost.data)
         if not math.isfinite(value):
             raise TrainingDiverged(epoch, 1, 1, value, None)
-        test = None if X_test is None else accuracy(model, X_test, y_test, problem.chosen)
-        train_accuracy = problem.correct(outputs) / len(problem.X)
-        record = EpochRecord(epoch, value, train_accuracy, test, time.perf_counter() - start)
-        history.records.append(record)
+        record = problem.record(history, epoch, value, problem.correct(outputs) / len(problem.X))
         history.step_losses.append(value)
         if on_step is not None:
             on_step(epoch, 1, 1, value)
@@ -582,7 +605,7 @@ def fit_minimize(
         )
     history.evaluations = int(getattr(result, "nfev", 0))
     history.message = str(result.message)
-    return problem.finish(history, X_test, y_test, start)
+    return problem.finish(history)
 
 
 # ----------------------------------------------------------------------------- pictures

@@ -16,6 +16,7 @@ Numerics follow PyTorch in float64 (IEEE arithmetic): ``log(0) = -inf``,
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from typing import Any, Union
@@ -44,17 +45,19 @@ def _safe_div(a: float, b: float) -> float:
         return math.copysign(_INF, a) * math.copysign(1.0, b)
 
 
+def _is_odd_integer(b: float) -> bool:
+    return b == int(b) and int(b) % 2 == 1
+
+
 def _safe_pow(a: float, b: float) -> float:
     try:
         return math.pow(a, b)
     except ValueError:  # 0 ** negative, or negative ** non-integer
         if a == 0:
-            odd = b == int(b) and int(b) % 2 == 1
-            return math.copysign(_INF, a) if odd else _INF
+            return math.copysign(_INF, a) if _is_odd_integer(b) else _INF
         return _NAN
     except OverflowError:
-        odd = b == int(b) and int(b) % 2 == 1
-        return -_INF if (a < 0 and odd) else _INF
+        return -_INF if (a < 0 and _is_odd_integer(b)) else _INF
 
 
 def _safe_exp(a: float) -> float:
@@ -237,22 +240,17 @@ IDENTITY = Op(
     "The identity passes the gradient unchanged.",
 )
 
-_LEAKY_RELU_OPS: dict[float, Op] = {}
 
-
+@functools.lru_cache(maxsize=256)
 def _leaky_relu_op(slope: float) -> Op:
     """One Op per slope (cached): the slope is part of the rule, not of each node."""
-    op = _LEAKY_RELU_OPS.get(slope)
-    if op is None:
-        op = Op(
-            "leaky_relu",
-            (lambda g, out, a: g * (1.0 if _data(a) > 0 else slope),),
-            (f"d leaky_relu(a)/da = 1 if a > 0 else {slope:g}",),
-            f"A leaky ReLU passes the gradient where its input was positive, "
-            f"and {slope:g} times it elsewhere.",
-        )
-        _LEAKY_RELU_OPS[slope] = op
-    return op
+    return Op(
+        "leaky_relu",
+        (lambda g, out, a: g * (1.0 if _data(a) > 0 else slope),),
+        (f"d leaky_relu(a)/da = 1 if a > 0 else {slope:g}",),
+        f"A leaky ReLU passes the gradient where its input was positive, "
+        f"and {slope:g} times it elsewhere.",
+    )
 
 
 # ----------------------------------------------------------------------------- Value
@@ -265,7 +263,7 @@ def _as_float(data: Any, what: str = "Value") -> float:
         return data
     if isinstance(data, Value):
         return data.data
-    if isinstance(data, _REAL_TYPES) and not isinstance(data, complex):
+    if isinstance(data, _REAL_TYPES):
         return float(data)
     # NumPy 0-d arrays and real NumPy scalars that do not register as numbers.Real.
     if hasattr(data, "dtype") and getattr(data, "shape", None) == () and data.dtype.kind in "biuf":
@@ -283,11 +281,11 @@ def _as_value(other: Any) -> Value:
 class Value:
     """A scalar node: ``data`` (float), ``grad`` (float), ``label``, ``op``, ``parents``.
 
-    >>> x = Value(2.0, label="x")
+    >>> x = Value(-0.25, label="x")
     >>> y = (x * 3 + 1).tanh()
     >>> y.backward()
-    >>> round(x.grad, 6)
-    0.0
+    >>> round(x.grad, 6)  # 3 * (1 - tanh(0.25)^2)
+    2.820045
     """
 
     # The inputs live in two slots rather than in a tuple: one object per node instead

@@ -34,10 +34,12 @@ import graphviz  # untyped: pyproject.toml tells mypy to ignore its missing stub
 import numpy as np
 
 from . import engine
+from .stepper import argument_name, numbered_nodes
 
 __all__ = [
     "COLOURS",
     "FORMATS",
+    "INSTALL_HINT",
     "GraphvizNotFound",
     "draw",
     "draw_mlp",
@@ -94,31 +96,18 @@ class GraphvizNotFound(RuntimeError):
 class _Layout:
     """The nodes of the graph behind ``root``, each after its parents, and their names.
 
-    Nodes are named ``n0, n1, ...`` in the engine's topological order
-    (:func:`engine.topological_order`), so the same graph always gets the same names.
-    The engine leaves out nodes that do not require a gradient (a Tensor of inputs, a
-    target); they are still part of the picture, drawn as leaves (the engine records
-    no history behind them), each numbered just before the first node that uses it.
-    The stepper numbers nodes the same way, so its names are the picture's.
+    Nodes are named ``n0, n1, ...`` by :func:`autograd_lite.stepper.numbered_nodes`,
+    as the stepper names them. Nodes the engine leaves out because they need no
+    gradient (a Tensor of inputs, a target) are drawn as leaves: the engine records no
+    history behind them.
     """
 
     def __init__(self, root: Any) -> None:
         self.root = root
-        base = engine.topological_order(root)
+        self.order, base = numbered_nodes(root)
         self.explored = set(base)
-        self.order: list[Any] = []
-        self.names: list[str] = []
-        self.index: dict[Any, int] = {}
-        for node in base:
-            for parent in node.parents:
-                if parent not in self.index:
-                    self._add(parent)
-            self._add(node)
-
-    def _add(self, node: Any) -> None:
-        self.names.append(f"n{len(self.order)}")
-        self.index[node] = len(self.order)
-        self.order.append(node)
+        self.names = [f"n{i}" for i in range(len(self.order))]
+        self.index: dict[Any, int] = {node: i for i, node in enumerate(self.order)}
 
     def parents(self, node: Any) -> tuple[Any, ...]:
         """The parents drawn for ``node`` (none for nodes the engine did not explore)."""
@@ -138,6 +127,16 @@ def _is_parameter(node: Any, parameters: set[Any] | None) -> bool:
     if not isinstance(node.data, np.ndarray):
         return bool(getattr(node, "label", ""))
     return True
+
+
+def _label(node: Any, labels: Mapping[Any, str]) -> str:
+    """The label shown for ``node``: its entry in ``labels``, else its own ``.label``."""
+    label = labels.get(node)
+    return label if label is not None else getattr(node, "label", "") or ""
+
+
+def _op_name(node: Any) -> str:
+    return node.op.name if node.op is not None else "?"
 
 
 def _kind(node: Any, layout: _Layout, parameters: set[Any] | None) -> str:
@@ -196,9 +195,7 @@ def _array_text(array: np.ndarray) -> str:
 
 def _plain(x: Any) -> Any:
     """The raw number or array inside ``x`` (gradients are nodes after create_graph)."""
-    if hasattr(x, "parents") and hasattr(x, "data"):
-        return x.data
-    return x
+    return x.data if _is_node(x) else x
 
 
 def _value_text(x: Any) -> str:
@@ -216,9 +213,7 @@ def _fields(
     """The lines that describe a node: label, shape and dtype, data, grad, note."""
     lines = []
     if "label" in show:
-        label = labels.get(node, None) if labels else None
-        if label is None:
-            label = getattr(node, "label", "") or ""
+        label = _label(node, labels)
         if label:
             lines.append(label)
     data = node.data
@@ -259,11 +254,6 @@ def _record(lines: Sequence[str], rankdir: str, stacked: bool = False) -> str:
     body = " | ".join(_escape_record(line) for line in lines) or " "
     across = rankdir in ("LR", "RL")
     return "{ " + body + " }" if across != stacked else body
-
-
-def _argument_name(position: int) -> str:
-    """Argument positions as the derivative formulas name them: a, b, c..."""
-    return chr(ord("a") + position) if position < 26 else str(position)
 
 
 def _is_node(x: Any) -> bool:
@@ -520,7 +510,7 @@ def draw(
         parents = layout.parents(node)
         if not parents:
             continue
-        op_name = node.op.name if node.op is not None else "?"
+        op_name = _op_name(node)
         op_attrs = {
             "shape": "ellipse",
             "fillcolor": COLOURS["operation"],
@@ -535,7 +525,7 @@ def draw(
         for position, parent in enumerate(parents):
             edge_attrs = {}
             if len(parents) > 1:
-                edge_attrs["label"] = _argument_name(position)
+                edge_attrs["label"] = argument_name(position)
             if (i, position) in highlights.edges:
                 edge_attrs.update(color=_HIGHLIGHT_LINE, penwidth="2.5")
             edges.append((layout.names[layout.index[parent]], f"{name}_op", edge_attrs))
@@ -643,7 +633,7 @@ def _summary_keys(
         elif node is layout.root:
             keys.append(("\0", "output"))
         elif layout.parents(node):
-            keys.append(("\0", node.op.name if node.op is not None else "?"))
+            keys.append(("\0", _op_name(node)))
         elif _is_parameter(node, parameters):
             keys.append(("\0", "parameters"))
         else:
@@ -702,7 +692,7 @@ def text(
             written.add(index)
             parents = layout.parents(node)
             for p in range(len(parents) - 1, -1, -1):  # pushed last to first: popped in order
-                label = f"{_argument_name(p)}: " if len(parents) > 1 else ""
+                label = f"{argument_name(p)}: " if len(parents) > 1 else ""
                 stack.append((parents[p], depth + 1, label))
         if max_lines is not None and len(lines) >= max_lines:
             left_out += 1  # keep walking, to say how many lines were left out
@@ -724,20 +714,17 @@ def text(
 
 def _text_name(node: Any, layout: _Layout, labels: Mapping[Any, str], with_label: bool) -> str:
     """`` tanh``, `` o = tanh`` or `` x``: the operation, the label, or both."""
-    label = labels.get(node) if labels else None
-    if label is None:
-        label = getattr(node, "label", "") or ""
-    if not with_label:
-        label = ""
+    label = _label(node, labels) if with_label else ""
     if layout.parents(node):
-        op_name = node.op.name if node.op is not None else "?"
+        op_name = _op_name(node)
         return f" {label} = {op_name}" if label else f" {op_name}"
     return f" {label}" if label else " leaf"
 
 
 # ----------------------------------------------------------------------------- files
 
-_INSTALL_HINT = (
+#: How to install the Graphviz executables, as error messages say it.
+INSTALL_HINT = (
     "install Graphviz (Debian/Ubuntu: `apt-get install graphviz`; macOS: "
     "`brew install graphviz`; conda: `conda install graphviz`)"
 )
@@ -796,7 +783,7 @@ def _missing_dot(digraph: Any, path: Path) -> None:
     fallback.write_text(digraph.source, encoding="utf-8")
     raise GraphvizNotFound(
         f"cannot write {path}: the Graphviz `dot` executable is missing (not found on "
-        f"PATH); {_INSTALL_HINT}; the DOT text was written to {fallback} instead"
+        f"PATH); {INSTALL_HINT}; the DOT text was written to {fallback} instead"
     )
 
 
@@ -1035,6 +1022,7 @@ def _trace_tensor_mlp(
     y: Any,
     loss: str | Callable[[Any, Any], Any] | None,
 ) -> None:
+    from .losses import NETWORK_COSTS
     from .tensor import Tensor
 
     loss_name = _loss_name(loss, y)
@@ -1047,10 +1035,7 @@ def _trace_tensor_mlp(
     target = None
     if loss_name in ("quadratic", "mse"):
         target = y if _is_node(y) else Tensor(np.asarray(y, dtype=np.float64))
-        difference = output - target
-        examples = output.shape[0] if len(output.shape) > 1 else 1
-        half = 0.5 if loss_name == "quadratic" else 1.0
-        cost = (difference * difference).sum() * (half / examples)
+        cost = NETWORK_COSTS[loss_name](output, target)
     elif loss_name == "sum":
         cost = output.sum()
     else:

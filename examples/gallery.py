@@ -60,7 +60,7 @@ def mlp_deltas() -> Any:
 
 
 def mlp_summary() -> Any:
-    """A 2-16-16-1 Value MLP drawn past max_nodes: one box per neuron, with counts."""
+    """A 2-16-16-1 Value MLP drawn past max_nodes: one box per layer, with counts."""
     model = nn.MLP(2, [16, 16, 1], activation="tanh", rng=np.random.default_rng(0))
     return viz.draw_mlp(model, [0.5, -1.0], [1.0], legend=False, max_nodes=300)
 
@@ -82,9 +82,8 @@ def figures() -> dict[str, Any]:
         neuron,
         mlp_deltas,
         mlp_summary,
+        tensor_mlp,
     ]
-    if hasattr(nn, "Sequential"):  # the Tensor networks
-        makers.append(tensor_mlp)
     return {make.__name__: make() for make in makers}
 
 

@@ -153,13 +153,11 @@ def run_xor(
         step, budget = lambda: newton.step(closure), BUDGET["Newton"]
     else:
         first_order = FIRST_ORDER[name](params, BEST_LR[name] if lr is None else lr)
-
-        def step() -> Any:
-            loss = closure()
-            first_order.step()
-            return loss
-
-        budget = first_order_budget or BUDGET["first order"]
+        # step(closure) calls the closure (loss and gradient), then updates, as PyTorch's.
+        step, budget = (
+            lambda: first_order.step(closure),
+            first_order_budget or BUDGET["first order"],
+        )
     trace = Trace(name)
     start = time.perf_counter()
     reached = 0.0  # when the current iterate was reached

@@ -41,9 +41,9 @@ import numpy as np
 import numpy.typing as npt
 
 from autograd_lite import backprop, data, nn
+from autograd_lite.weights import Weights
 
 Array = npt.NDArray[np.float64]
-Weights = list[tuple[Array, Array]]
 
 VIZ = Path(__file__).resolve().parent.parent / "viz"
 SIZES = [64, 30, 20, 10]
@@ -123,10 +123,8 @@ def train(
     run = Run(eta, wrong_order)
     start = time.perf_counter()
     for _ in range(epochs):
-        order = rng.permutation(len(X))
-        for first in range(0, len(X), batch_size):
-            batch = order[first : first + batch_size]
-            current = training_step(current, X[batch], Y[batch], eta, wrong_order)
+        for X_batch, Y_batch in data.batches(X, Y, batch_size, rng=rng):
+            current = training_step(current, X_batch, Y_batch, eta, wrong_order)
         net = network(current)
         run.costs.append(net.cost(X, Y))
         if test is not None:

@@ -7,6 +7,7 @@ single element, NaN or infinite gradients.
 
 from __future__ import annotations
 
+import doctest
 import math
 from collections.abc import Callable
 from typing import Any
@@ -297,3 +298,10 @@ def test_gradcheck_passes_on_random_value_compositions(
 
     result = gradcheck(f, [x, y], rtol=1e-5, atol=1e-7)
     assert result.ok, str(result)
+
+
+def test_docstring_examples() -> None:
+    from autograd_lite import check
+
+    results = doctest.testmod(check)
+    assert results.failed == 0 and results.attempted >= 5

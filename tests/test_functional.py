@@ -6,6 +6,7 @@ Higher-order results are checked against PyTorch's ``torch.autograd.functional``
 
 from __future__ import annotations
 
+import doctest
 from typing import Any
 
 import numpy as np
@@ -225,6 +226,17 @@ def test_jacobian_with_argnums_and_scalar_value_function() -> None:
     assert jacobian(lambda v: v * v)(3.0) == pytest.approx(6.0)
 
 
+def test_jacobian_of_a_scalar_function_evaluates_it_once() -> None:
+    calls = []
+
+    def f(v: Value) -> Value:
+        calls.append(v)
+        return v * v
+
+    assert jacobian(f)(3.0) == 6.0
+    assert len(calls) == 1
+
+
 def test_jacobian_nests_inside_grad() -> None:
     # d/dx of trace(J(x)) for J of x -> x^3 (elementwise) is 6x
     x = np.array([0.5, -2.0])
@@ -236,3 +248,10 @@ def test_value_inputs_to_grad_return_values_for_nesting() -> None:
     v = Value(3.0)
     g = grad(lambda x: x * x)(v)
     assert isinstance(g, Value) and g.data == 6.0
+
+
+def test_docstring_examples() -> None:
+    from autograd_lite import functional
+
+    results = doctest.testmod(functional)
+    assert results.failed == 0 and results.attempted >= 8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -208,3 +209,10 @@ def test_losses_are_single_nodes() -> None:
     p = Tensor(np.ones(3), requires_grad=True)
     for loss in (mse(p, np.zeros(3)), cross_entropy(p.reshape(1, 3), np.array([0]))):
         assert loss.op is not None and len(loss.parents) in (1, 2)
+
+
+def test_docstring_examples() -> None:
+    from autograd_lite import losses
+
+    results = doctest.testmod(losses)
+    assert results.failed == 0 and results.attempted >= 18

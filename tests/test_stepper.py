@@ -526,3 +526,17 @@ def test_value_backward_steps_is_a_stepper() -> None:
     stepper = root.backward_steps()
     assert isinstance(stepper, Stepper) and stepper.root is root and len(stepper) == 5
     assert repr(stepper) == "<Stepper tanh(x*w + b): 0 of 5 steps applied>"
+
+
+def test_arguments_past_z_are_numbered_as_in_the_picture() -> None:
+    from autograd_lite import viz
+    from autograd_lite.tensor import concatenate
+
+    parts = [Tensor(np.array([float(i)]), requires_grad=True) for i in range(28)]
+    root = concatenate(parts).sum()
+    stepper = Stepper(root)
+    header = stepper.run()[-1].header()
+    assert header.endswith("(argument 27 of concatenate)"), header
+    assert "argument argument" not in stepper.table()
+    edge = [line.strip() for line in viz.draw(root).source.splitlines() if "[label=27]" in line]
+    assert len(edge) == 1

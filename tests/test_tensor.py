@@ -7,6 +7,7 @@ the numbers are at the edges, and what the error messages say.
 
 from __future__ import annotations
 
+import doctest
 import gc
 import re
 import warnings
@@ -460,6 +461,16 @@ def test_shape_op_errors() -> None:
         t[Tensor([0.0])]
 
 
+def test_numpy_integers_stand_for_one_dimension_or_axis() -> None:
+    t = Tensor(np.ones((2, 3)))
+    assert t.reshape(np.int64(6)).shape == (6,)
+    assert t.transpose(np.int64(1), np.int64(0)).shape == (3, 2)
+    with pytest.raises(ValueError, match=r"reshape: .*\(2, 3\).*6 elements"):
+        t.reshape(np.int64(4))
+    with pytest.raises(ValueError, match=r"transpose: .* do not permute .*\(2, 3\)"):
+        t.transpose(np.int64(0))
+
+
 # ----------------------------------------------------------------------------- higher order
 
 
@@ -495,3 +506,10 @@ def test_a_custom_op_plugs_into_the_engine() -> None:
     assert out.requires_grad and out.op is triple
     out.backward(np.ones(2))
     np.testing.assert_array_equal(a.grad, [3.0, 3.0])
+
+
+def test_docstring_examples() -> None:
+    from autograd_lite import tensor
+
+    results = doctest.testmod(tensor)
+    assert results.failed == 0 and results.attempted >= 20

@@ -252,6 +252,14 @@ def test_fit_stops_when_the_loss_stops_being_finite() -> None:
                 epochs=50, batch_size=10)  # fmt: skip
 
 
+def test_divergence_names_the_learning_rate_of_the_moment() -> None:
+    Xs, ys = data.make_moons(50, rng=1)
+    model = nn.mlp([2, 8, 1], "relu", "linear", rng=np.random.default_rng(0))
+    optimizer = optim.SGD(model.parameters(), lambda k: 0.01 if k < 5 else 50.0)
+    with pytest.raises(TrainingDiverged, match="learning rate 50; try a smaller one"):
+        fit(model, Xs, ys, loss="mse", optimizer=optimizer, epochs=50, batch_size=10)
+
+
 def test_fit_checks_its_arguments() -> None:
     model = nn.mlp([2, 3, 1], rng=np.random.default_rng(0))
     opt = optim.SGD(model.parameters(), 0.1)

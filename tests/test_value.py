@@ -7,6 +7,7 @@ trees, and numbers worked out by hand for gradient semantics and the functional 
 
 from __future__ import annotations
 
+import doctest
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -1022,3 +1023,10 @@ def test_grad_of_a_function_returning_a_non_value_raises_type_error(
 ) -> None:
     with pytest.raises(TypeError, match="must return"):
         grad(f)(1.0)
+
+
+def test_docstring_examples() -> None:
+    from autograd_lite import value
+
+    results = doctest.testmod(value)
+    assert results.failed == 0 and results.attempted >= 4

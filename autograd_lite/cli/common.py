@@ -51,9 +51,16 @@ def parse_sizes(text: str, option: str, example: str = "2,3,1") -> list[int]:
     return sizes
 
 
-def parameter_count(sizes: list[int]) -> int:
-    """Weights and biases of a fully connected network with these layer sizes."""
-    return sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
+def parse_mlp_sizes(text: str, limit: int, too_many: str, example: str = "2,3,1") -> list[int]:
+    """The layer sizes of ``--mlp`` (see :func:`parse_sizes`), for a network of at most
+    ``limit`` weights and biases; ``too_many`` says what a larger one would be."""
+    sizes = parse_sizes(text, "--mlp", example)
+    count = sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
+    if count > limit:
+        raise UsageError(
+            f"--mlp {text}: {count:,} weights and biases {too_many} (the limit is {limit:,})"
+        )
+    return sizes
 
 
 def parse_numbers(text: str, count: int, option: str) -> list[float]:

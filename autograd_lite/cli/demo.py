@@ -25,11 +25,6 @@ ACTIVATION, OUTPUT_ACTIVATION, COST = "tanh", "sigmoid", "quadratic"
 EPOCHS, BATCH_SIZE, LEARNING_RATE = 100, 32, 0.05
 CHECKED_EXAMPLES = 8
 
-_INSTALL = (
-    "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install "
-    "graphviz; conda: conda install graphviz)"
-)
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -118,7 +113,7 @@ def _picture(weights: Any, x: Any, y: Any, out: Path) -> str:
         dot = path.with_suffix(".dot")
         return (
             f"{what}:\n   Graphviz's `dot` is missing, so its DOT text is in {dot}.\n   To "
-            f"draw it, {_INSTALL}\n   and run: dot -Tsvg {dot} -o {path}"
+            f"draw it, {viz.INSTALL_HINT}\n   and run: dot -Tsvg {dot} -o {path}"
         )
     except OSError as error:
         return f"{what}: not written, cannot write {path}: {error.strerror or error}"

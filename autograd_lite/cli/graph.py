@@ -10,10 +10,9 @@ from typing import Any
 from . import UsageError
 from .common import (
     add_expression_arguments,
-    parameter_count,
     parse_expression_arguments,
+    parse_mlp_sizes,
     parse_numbers,
-    parse_sizes,
 )
 
 # The output formats of ``viz.save`` (repeated here so that ``--help`` needs no Graphviz).
@@ -149,13 +148,7 @@ def _mlp(args: argparse.Namespace) -> tuple[Any, list[float], list[float] | None
 
     from .. import nn
 
-    sizes = parse_sizes(args.mlp, "--mlp")
-    weights = parameter_count(sizes)
-    if weights > _MAX_WEIGHTS:
-        raise UsageError(
-            f"--mlp {args.mlp}: {weights:,} weights and biases is too many to draw "
-            f"(the limit is {_MAX_WEIGHTS:,})"
-        )
+    sizes = parse_mlp_sizes(args.mlp, _MAX_WEIGHTS, "is too many to draw")
     rng = np.random.default_rng(args.seed)
     try:
         model = nn.MLP(sizes[0], sizes[1:], activation=args.activation, rng=rng)

@@ -19,10 +19,9 @@ from ..stepper import Stepper, format_number, format_value
 from . import UsageError
 from .common import (
     add_expression_arguments,
-    parameter_count,
     parse_expression_arguments,
+    parse_mlp_sizes,
     parse_numbers,
-    parse_sizes,
 )
 
 # More weights than this make thousands of steps: too many to walk through.
@@ -110,13 +109,9 @@ def _mlp(args: argparse.Namespace) -> tuple[Any, str]:
 
     from .. import nn
 
-    sizes = parse_sizes(args.mlp, "--mlp", example="2,2,1")
-    weights = parameter_count(sizes)
-    if weights > _MAX_WEIGHTS:
-        raise UsageError(
-            f"--mlp {args.mlp}: {weights:,} weights and biases make too many steps to walk "
-            f"through (the limit is {_MAX_WEIGHTS:,})"
-        )
+    sizes = parse_mlp_sizes(
+        args.mlp, _MAX_WEIGHTS, "make too many steps to walk through", example="2,2,1"
+    )
     rng = np.random.default_rng(args.seed)
     try:
         model = nn.MLP(

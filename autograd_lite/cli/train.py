@@ -28,18 +28,29 @@ from . import UsageError
 from .common import parse_sizes
 
 # What `--data NAME` alone trains: each set's settings, chosen to learn it well in seconds.
+_PLANAR: dict[str, Any] = {"layers": [2, 16, 16, 1], "activation": "tanh",
+                           "loss": "cross_entropy", "optimizer": "adam", "lr": 0.01,
+                           "batch_size": 32, "epochs": 100}  # fmt: skip
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "digits": {"layers": [64, 30, 10], "activation": "tanh", "loss": "cross_entropy",
-               "optimizer": "adam", "lr": 0.01, "batch_size": 10, "epochs": 30},
-    "moons": {"layers": [2, 16, 16, 1], "activation": "tanh", "loss": "cross_entropy",
-              "optimizer": "adam", "lr": 0.01, "batch_size": 32, "epochs": 100},
-    "circles": {"layers": [2, 16, 16, 1], "activation": "tanh", "loss": "cross_entropy",
-                "optimizer": "adam", "lr": 0.01, "batch_size": 32, "epochs": 100},
-    "xor": {"layers": [2, 16, 16, 1], "activation": "tanh", "loss": "cross_entropy",
-            "optimizer": "adam", "lr": 0.01, "batch_size": 32, "epochs": 100},
-    "spirals": {"layers": [2, 64, 64, 3], "activation": "tanh", "loss": "cross_entropy",
-                "optimizer": "adam", "lr": 0.01, "batch_size": 20, "epochs": 200},
-}  # fmt: skip
+    "digits": {**_PLANAR, "layers": [64, 30, 10], "batch_size": 10, "epochs": 30},
+    "moons": _PLANAR,
+    "circles": _PLANAR,
+    "xor": _PLANAR,
+    "spirals": {**_PLANAR, "layers": [2, 64, 64, 3], "batch_size": 20, "epochs": 200},
+}
+
+
+def _defaults_table() -> str:
+    """DEFAULTS as the help shows them, one line per distinct setting."""
+    names_by_line: dict[str, list[str]] = {}
+    for name, d in DEFAULTS.items():
+        line = (
+            f"{','.join(map(str, d['layers']))}  {d['activation']}  {d['loss']}  "
+            f"{d['optimizer']} lr {d['lr']:g}  batch {d['batch_size']}  {d['epochs']} epochs"
+        )
+        names_by_line.setdefault(line, []).append(name)
+    return "\n".join(f"  {', '.join(names):<8}  {line}" for line, names in names_by_line.items())
+
 
 # The learning rate when the optimizer (or, for plain SGD, the loss) is not the data set's
 # default. Plain SGD's rate depends on the loss: the quadratic cost's 1/(2n) makes its
@@ -56,7 +67,7 @@ NO_LR = {
     "cg": "its line search sets the length of its steps",
 }
 
-_EXAMPLES = """\
+_EXAMPLES = f"""\
 examples:
   autograd-lite train --data digits
   autograd-lite train --data digits --layers 64,30,10 --activation sigmoid --loss quadratic \\
@@ -69,9 +80,7 @@ examples:
 --layers gives every layer's size, the inputs first and the outputs last: the first must
 be the data set's number of features (2, or 64 for digits), the last its number of classes
 (or 1 for a data set of two classes). Unset flags take the data set's defaults:
-  digits    64,30,10  tanh  cross_entropy  adam lr 0.01  batch 10  30 epochs
-  moons, circles, xor   2,16,16,1  tanh  cross_entropy  adam lr 0.01  batch 32  100 epochs
-  spirals   2,64,64,3  tanh  cross_entropy  adam lr 0.01  batch 20  200 epochs
+{_defaults_table()}
 Another optimizer gets its own default rate: sgd 3.0 (quadratic), 1.5 (mse), 0.5
 (cross_entropy), 0.1 (hinge); momentum 0.1; adam, adamw, rprop 0.01; lbfgs 1.0.
 
