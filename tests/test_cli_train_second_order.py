@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+# The same helpers (and the autouse fixture registering only `train`) as the main file.
+from test_cli_train import last_json, only_train, run  # noqa: F401
 
 from autograd_lite import cli
 
 XOR_2_2_1 = ["--data", "xor", "--layers", "2,2,1", "--activation", "tanh", "--epochs", "30"]
-
-
-@pytest.fixture(autouse=True)
-def only_train(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Test this subcommand alone."""
-    monkeypatch.setattr(cli, "COMMANDS", ("train",))
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    status = cli.main(["train", *argv])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def summary_of(out: str) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    return result
 
 
 def epoch_losses(progress: str) -> list[float]:
@@ -41,7 +25,7 @@ def epoch_losses(progress: str) -> list[float]:
 def test_newton_on_xor_reaches_the_minimum_in_30_steps(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run([*XOR_2_2_1, "--optimizer", "newton", "--json"], capsys)
     assert status == 0
-    newton = summary_of(out)
+    newton = last_json(out)
     settings = newton["settings"]
     assert settings["optimizer"] == "newton" and settings["lr"] is None
     assert settings["batch_size"] == 300 and newton["epochs"] == 30  # one step per epoch
@@ -53,17 +37,17 @@ def test_newton_on_xor_reaches_the_minimum_in_30_steps(capsys: pytest.CaptureFix
     # loss of 0.3223 (84% right), the minimum L-BFGS finds from the same start in 600
     # iterations. Newton is there after 30 steps; full-batch Adam (lr 0.01) is at 0.65.
     _, out, _ = run([*XOR_2_2_1, "--optimizer", "lbfgs", "--json"], capsys)
-    lbfgs = summary_of(out)
+    lbfgs = last_json(out)
     assert newton["loss"] == pytest.approx(lbfgs["loss"], rel=0, abs=1e-6)
     assert newton["loss"] < 0.33 and newton["train_accuracy"] >= 0.84
     _, out, _ = run([*XOR_2_2_1, "--batch-size", "300", "--json"], capsys)
-    assert summary_of(out)["loss"] > 0.6
+    assert last_json(out)["loss"] > 0.6
 
 
 def test_lbfgs_on_digits_reaches_97_percent(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(["--data", "digits", "--optimizer", "lbfgs", "--json"], capsys)
     assert status == 0
-    summary = summary_of(out)
+    summary = last_json(out)
     assert summary["test_accuracy"] >= 0.97 and summary["train_accuracy"] == 1.0
     assert summary["loss"] < 1e-3 and summary["epochs"] == 30
     assert summary["evaluations"] <= 30 * 25  # at most max_eval = 25 per step
@@ -120,7 +104,7 @@ def test_refused_before_training(
 def test_full_batch_size_may_be_given(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(["--optimizer", "lbfgs", "--batch-size", "5000", "--epochs", "1",
                           "--json"], capsys)  # fmt: skip
-    assert status == 0 and summary_of(out)["settings"]["batch_size"] == 300
+    assert status == 0 and last_json(out)["settings"]["batch_size"] == 300
 
 
 def test_plot_units_draws_the_digits_units(
