@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import engine
-from .engine import Op, grad_mode
+from .engine import Op, grad_mode, input_slots, parents_of
 
 __all__ = ["Tensor", "concatenate", "linear", "maximum", "stack", "where"]
 
@@ -573,14 +573,15 @@ def _node(data: Any, parents: tuple[Tensor, ...], op: Op) -> Tensor:
     out.data = data if type(data) is np.ndarray else np.asarray(data)
     out._grad = None
     out.label = ""
+    out._mark = None
     if grad_mode.enabled:
         for parent in parents:
             if parent.requires_grad:
-                out.parents = parents
+                out._a, out._b = input_slots(parents)
                 out.op = op
                 out.requires_grad = True
                 return out
-    out.parents = ()
+    out._a = out._b = None
     out.op = None
     out.requires_grad = False
     return out
@@ -592,7 +593,8 @@ def _leaf(data: Any) -> Tensor:
     out.data = data if type(data) is np.ndarray else np.asarray(data)
     out._grad = None
     out.label = ""
-    out.parents = ()
+    out._mark = None
+    out._a = out._b = None
     out.op = None
     out.requires_grad = False
     return out
@@ -710,11 +712,15 @@ class Tensor:
            [ 1., -1.]])
     """
 
-    __slots__ = ("_grad", "data", "label", "op", "parents", "requires_grad")
+    # The inputs live in the engine's two slots ``_a``/``_b`` (``parents`` gives them
+    # as a tuple); ``_mark`` is the engine's walk bookkeeping.
+    __slots__ = ("_grad", "data", "label", "op", "_a", "_b", "_mark", "requires_grad")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__
     data: Array
     _grad: Any
-    parents: tuple[Tensor, ...]
+    _a: Tensor | None
+    _b: Any
+    _mark: object
     op: Op | None
     label: str
     requires_grad: bool
@@ -730,12 +736,13 @@ class Tensor:
         self.data = _as_array(data)
         self._grad = None
         self.label = label
+        self._mark = None
         if _parents and _op is not None and _recording(*_parents):
-            self.parents = _parents
+            self._a, self._b = input_slots(_parents)
             self.op = _op
             self.requires_grad = True
         else:
-            self.parents = ()
+            self._a = self._b = None
             self.op = None
             self.requires_grad = bool(requires_grad)
 
@@ -760,6 +767,11 @@ class Tensor:
         _set_grad,
         doc="d output / d self: an ndarray shaped like ``data`` (None before backward).",
     )
+
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        """The inputs of the operation that made this Tensor, in argument order."""
+        return parents_of(self)
 
     # -- what it is
 
@@ -1090,7 +1102,7 @@ class Tensor:
     def _as_input(self) -> Tensor:
         node = Tensor(self.data, requires_grad=True, label=self.label)
         if grad_mode.enabled:
-            node.parents = (self,)
+            node._a = self
             node.op = IDENTITY
         return node
 

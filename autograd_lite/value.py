@@ -290,9 +290,10 @@ class Value:
 
     # The inputs live in two slots rather than in a tuple: one object per node instead
     # of two halves the work of Python's cyclic garbage collector, which otherwise
-    # dominates the time of building large scalar graphs. ``parents`` still gives them
-    # as a tuple in argument order.
-    __slots__ = ("data", "grad", "_a", "_b", "op", "label")
+    # dominates the time of building large scalar graphs, and the engine reads them
+    # without building a tuple. ``parents`` still gives them as a tuple in argument
+    # order. ``_mark`` is the engine's bookkeeping during its walk.
+    __slots__ = ("data", "grad", "_a", "_b", "op", "label", "_mark")
     requires_grad = True  # every Value takes part in backward (as in micrograd)
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
@@ -306,6 +307,7 @@ class Value:
         self.data = data if type(data) is float else _as_float(data)
         self.grad: Any = 0.0
         self.label = label
+        self._mark: object = None
         self._a: Value | None
         self._b: Value | None
         self.op: Op | None
@@ -519,6 +521,7 @@ def _result(data: float, a: Value, b: Value | None, op: Op) -> Value:
     node.data = data
     node.grad = 0.0
     node.label = ""
+    node._mark = None
     if grad_mode.enabled:
         node._a, node._b, node.op = a, b, op
     else:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import gc
+import math
 import sys
 
 import numpy as np
 import pytest
 
 from autograd_lite import Tensor, Value, engine, no_grad
-from autograd_lite.engine import Step, topological_order
+from autograd_lite.engine import Op, Step, topological_order
+from autograd_lite.tensor import concatenate
 
 
 @pytest.mark.slow
@@ -62,6 +64,54 @@ def test_parents_are_a_tuple_in_argument_order() -> None:
     assert (b - a).parents == (b, a)
     assert a.tanh().parents == (a,)
     assert a.parents == ()
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 5])
+def test_input_slots_give_back_the_same_parents(count: int) -> None:
+    inputs = tuple(Tensor(float(i), requires_grad=True) for i in range(count))
+    node = Tensor(0.0)
+    node._a, node._b = engine.input_slots(inputs)
+    assert engine.parents_of(node) == node.parents == inputs
+
+
+def test_ops_with_more_than_two_inputs_keep_all_of_them_in_order() -> None:
+    parts = [Tensor([float(i)], requires_grad=True) for i in range(4)]
+    joined = concatenate(parts)
+    assert joined.parents == tuple(parts)
+    (joined * Tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    assert [float(p.grad[0]) for p in parts] == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_constants_get_no_gradient() -> None:
+    constant = Tensor([2.0, 3.0])
+    weight = Tensor([4.0, 5.0], requires_grad=True)
+    (constant * weight).sum().backward()
+    assert constant.grad is None
+    assert weight.grad.tolist() == [2.0, 3.0]
+
+
+def test_walks_over_shared_subgraphs_do_not_disturb_each_other() -> None:
+    # Each walk marks the nodes it finds with its own token; marks left by an earlier
+    # walk over part of the graph must not make a later walk skip those nodes.
+    x = Value(1.5)
+    shared = (x * x).tanh()
+    first = shared * 3.0
+    second = shared + first
+    assert len(topological_order(first)) == 5  # x, 3.0, x*x, tanh, *3
+    first.backward()
+    assert len(topological_order(second)) == 6  # and the sum
+    x.grad = 0.0
+    second.backward()
+    expected = 4.0 * (1 - math.tanh(1.5**2) ** 2) * 2 * 1.5
+    assert x.grad == pytest.approx(expected, rel=1e-14)
+    # a walk interrupted by a failing rule leaves marks behind; the next pass is whole
+    boom = Op("boom", (lambda g, out, a: 1 / 0,))
+    broken = Value(shared.data, _parents=(shared,), _op=boom)
+    with pytest.raises(ZeroDivisionError):
+        broken.backward()
+    x.grad = 0.0
+    second.backward()
+    assert x.grad == pytest.approx(expected, rel=1e-14)
 
 
 def test_backward_twice_doubles_leaves_and_recomputes_interior() -> None:
