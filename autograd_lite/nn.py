@@ -372,6 +372,15 @@ class Neuron(Module):
         return f"{kind}Neuron({len(self.w)})"
 
 
+def _input_values(x: Sequence[Any]) -> Sequence[Any]:
+    """Plain numbers in ``x`` become leaf Values once, shared by every neuron of a layer.
+
+    (micrograd wraps a number afresh at each multiplication: the same arithmetic, but a
+    layer of 16 neurons then draws, and allocates, 16 leaves for each input.)
+    """
+    return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
+
+
 class Layer(Module):
     """A layer of ``nout`` neurons, each seeing all ``nin`` inputs."""
 
@@ -381,10 +390,12 @@ class Layer(Module):
 
     def trace(self, x: Sequence[Any]) -> tuple[list[Value], list[Value]]:
         """The pre-activations and activations of every neuron, for one input."""
+        x = _input_values(x)
         zs = [n.preactivation(x) for n in self.neurons]
         return zs, [n._activate(z) for z, n in zip(zs, self.neurons)]
 
     def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
+        x = _input_values(x)
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 

@@ -13,8 +13,10 @@ Workloads (issue 2):
 from __future__ import annotations
 
 import gc
+import json
 import random
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -59,30 +61,72 @@ def count_nodes(root: Any) -> int:
     return len(seen)
 
 
-def time_per_call(fn: Callable[[], Any], repeats: int) -> float:
+def time_calls(fn: Callable[[], Any], repeats: int) -> list[float]:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
 
 
-def bench_mlp(value_cls: Any, nn: Any, repeats: int, gc_enabled: bool) -> tuple[float, int]:
+def mlp_worker(engine: str, gc_enabled: bool, repeats: int) -> list[float]:
+    """Times of ``repeats`` iterations of the demo workload, in this (fresh) process.
+
+    With the collector on (as shipped) the iterations follow each other as in a training
+    loop, and each pays for whatever collections fall in it. With ``gc_enabled`` false
+    the collector is off during each timed iteration and the garbage is collected
+    between iterations, untimed: the engine's own work with no collector cost at all,
+    and no heap swelling with uncollected cycles (the setting most favourable to
+    micrograd).
+    """
+    nn = {"autograd-lite": al_nn, "micrograd 0.1.0": mg_nn}[engine]
     random.seed(1337)
     model = nn.MLP(2, [16, 16, 1])
     X, y = make_data()
-    nodes = count_nodes(mlp_iteration(model, X, y))
-    gc.collect()  # start clean: no garbage left by the previous engine's run
-    if not gc_enabled:
-        gc.disable()
-    try:
+    mlp_iteration(model, X, y)  # one untimed iteration: allocator and caches warm
+    gc.collect()
+    times = []
+    for _ in range(repeats):
+        if not gc_enabled:
+            gc.collect()
+            gc.disable()
+        start = time.perf_counter()
         # The graph is freed inside the timed call (the loss is not kept), as in a
         # training loop: that is where micrograd's reference cycles cost it most.
-        seconds = time_per_call(lambda: mlp_iteration(model, X, y) and None, repeats)
-    finally:
+        mlp_iteration(model, X, y)
+        times.append(time.perf_counter() - start)
         gc.enable()
-    return seconds, nodes
+    return times
+
+
+def bench_mlp(engines: list[str], rounds: int, repeats: int) -> list[dict[tuple[str, bool], float]]:
+    """Per round, the median time per iteration of each engine and collector setting.
+
+    Each engine and setting runs in a process of its own, so none inherits the heap
+    another left behind (after micrograd's blocks, a gigabyte of freed cycles leaves
+    memory that slows whatever runs next by a third). The processes are interleaved,
+    every engine and setting once per round, so that the engines compared in one round
+    saw the same machine: its speed drifts by a third over seconds here.
+    """
+    medians = []
+    for _ in range(rounds):
+        this_round = {}
+        for engine in engines:
+            for gc_enabled in (True, False):
+                command = [sys.executable, __file__, "--worker", engine, str(gc_enabled)]
+                output = subprocess.run(
+                    [*command, str(repeats)], capture_output=True, text=True, check=True
+                ).stdout
+                this_round[engine, gc_enabled] = statistics.median(json.loads(output))
+        medians.append(this_round)
+    return medians
+
+
+def count_mlp_nodes(nn: Any) -> int:
+    random.seed(1337)
+    X, y = make_data()
+    return count_nodes(mlp_iteration(nn.MLP(2, [16, 16, 1]), X, y))
 
 
 def chain(value_cls: Any, n: int) -> float:
@@ -128,20 +172,35 @@ def main() -> None:
     print(f"Python {sys.version.split()[0]}, default settings (garbage collector on)\n")
 
     print("MLP(2, [16, 16, 1]), 100 inputs, forward + squared error + backward")
-    results = {}
-    for name, value_cls, nn in engines:
-        on, nodes = bench_mlp(value_cls, nn, repeats=15, gc_enabled=True)
-        off, _ = bench_mlp(value_cls, nn, repeats=15, gc_enabled=False)
-        results[name] = (on, off)
+    rounds, repeats = 7, 4
+    print(
+        f"  {rounds} rounds; in each, every engine and setting runs {repeats} iterations in a"
+        f" fresh process.\n  Times: median over the rounds of each round's median. Ratios:"
+        f" median over the rounds\n  of the ratio within the round [lowest - highest].\n"
+    )
+    rounds_run = bench_mlp([name for name, _, _ in engines], rounds, repeats)
+
+    def median_over_rounds(key: tuple[str, bool]) -> float:
+        return statistics.median(r[key] for r in rounds_run)
+
+    for name, _, nn in engines:
+        on, off = median_over_rounds((name, True)), median_over_rounds((name, False))
         print(
-            f"  {name:16} {on * 1e3:8.1f} ms (gc on)  {off * 1e3:8.1f} ms (gc off)  {nodes} nodes"
+            f"  {name:16} {on * 1e3:8.1f} ms (gc on)  {off * 1e3:8.1f} ms (gc off)"
+            f"  {count_mlp_nodes(nn)} nodes"
         )
-    if len(results) == 2:
-        ours, theirs = results["autograd-lite"], results["micrograd 0.1.0"]
+    if len(engines) == 2:
+        ours, theirs = "autograd-lite", "micrograd 0.1.0"
+
+        def ratio(theirs_gc: bool, ours_gc: bool) -> str:
+            ratios = sorted(r[theirs, theirs_gc] / r[ours, ours_gc] for r in rounds_run)
+            middle = statistics.median(ratios)
+            return f"{middle:5.1f}x [{ratios[0]:.1f} - {ratios[-1]:.1f}]"
+
         # Ours always runs as shipped (collector on); only micrograd's setting changes.
-        print(f"  ours vs micrograd (collector on):  {theirs[0] / ours[0]:5.1f}x   (floor 10x)")
-        print(f"  ours vs micrograd (collector off): {theirs[1] / ours[0]:5.1f}x   (floor 1.5x)")
-        print(f"  both with the collector off:       {theirs[1] / ours[1]:5.1f}x")
+        print(f"  ours vs micrograd (collector on):  {ratio(True, True)}   (floor 10x)")
+        print(f"  ours vs micrograd (collector off): {ratio(False, True)}   (floor 1.5x)")
+        print(f"  both with the collector off:       {ratio(False, False)}")
 
     print("\nChains (forward + backward), time per node")
     for n in (10**4, 10**5, 10**6):
@@ -154,4 +213,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--worker"]:
+        engine, gc_setting, repeats = sys.argv[2:5]
+        print(json.dumps(mlp_worker(engine, gc_setting == "True", int(repeats))))
+    else:
+        main()

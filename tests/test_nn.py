@@ -279,3 +279,24 @@ def test_a_linear_output_layer_traces_a_as_z_itself() -> None:
 def test_docstring_examples() -> None:
     results = doctest.testmod(nn)
     assert results.failed == 0 and results.attempted >= 10
+
+
+def test_a_layer_makes_one_leaf_per_input_number_shared_by_its_neurons() -> None:
+    from autograd_lite.engine import topological_order
+
+    random.seed(0)
+    layer = nn.Layer(2, 3, nonlin=False)
+    outputs = layer([1.5, -2.0])
+    assert isinstance(outputs, list)
+    parameters = {id(p) for p in layer.parameters()}
+    inputs = {
+        id(node): node.data
+        for out in outputs
+        for node in topological_order(out)
+        if node.op is None and id(node) not in parameters
+    }
+    assert sorted(inputs.values()) == [-2.0, 1.5]  # two leaves, not six
+    # and the arithmetic is micrograd's: w . x + b for every neuron
+    for neuron, out in zip(layer.neurons, outputs):
+        w = [wi.data for wi in neuron.w]
+        assert out.data == neuron.b.data + w[0] * 1.5 + w[1] * -2.0
