@@ -195,7 +195,7 @@ def main() -> None:
         def ratio(theirs_gc: bool, ours_gc: bool) -> str:
             ratios = sorted(r[theirs, theirs_gc] / r[ours, ours_gc] for r in rounds_run)
             middle = statistics.median(ratios)
-            return f"{middle:5.1f}x [{ratios[0]:.1f} - {ratios[-1]:.1f}]"
+            return f"{middle:5.2f}x [{ratios[0]:.2f} - {ratios[-1]:.2f}]"
 
         # Ours always runs as shipped (collector on); only micrograd's setting changes.
         print(f"  ours vs micrograd (collector on):  {ratio(True, True)}   (floor 10x)")
