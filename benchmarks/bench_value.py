@@ -1,5 +1,9 @@
 """Value engine against micrograd 0.1.0, side by side in one run (not a timed test).
 
+The MLP workload runs in interleaved rounds, each engine and collector setting in a fresh
+process of this script (``--worker``), and each ratio is taken within a round: see
+:func:`bench_mlp` for why.
+
 Workloads (issue 2):
 - micrograd's demo workload: MLP(2, [16, 16, 1]) on 100 two-dimensional inputs, forward,
   sum of squared errors, backward; the time per iteration includes freeing the graph,
@@ -20,7 +24,6 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
 from typing import Any
 
 import autograd_lite.nn as al_nn
@@ -59,15 +62,6 @@ def count_nodes(root: Any) -> int:
                 seen.add(id(p))
                 stack.append(p)
     return len(seen)
-
-
-def time_calls(fn: Callable[[], Any], repeats: int) -> list[float]:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def mlp_worker(engine: str, gc_enabled: bool, repeats: int) -> list[float]:
