@@ -104,7 +104,8 @@ def test_walks_over_shared_subgraphs_do_not_disturb_each_other() -> None:
     second.backward()
     expected = 4.0 * (1 - math.tanh(1.5**2) ** 2) * 2 * 1.5
     assert x.grad == pytest.approx(expected, rel=1e-14)
-    # a walk interrupted by a failing rule leaves marks behind; the next pass is whole
+    # a pass cut short by a failing rule leaves marks and reset gradients behind;
+    # the next pass over the graph is whole all the same
     boom = Op("boom", (lambda g, out, a: 1 / 0,))
     broken = Value(shared.data, _parents=(shared,), _op=boom)
     with pytest.raises(ZeroDivisionError):
