@@ -22,7 +22,7 @@ import numbers
 from typing import Any, Union
 
 from . import engine
-from .engine import Op, grad_mode
+from .engine import Op, grad_mode, parents_of
 
 __all__ = ["Value"]
 
@@ -322,10 +322,7 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The inputs of the operation that made this Value, in argument order."""
-        a, b = self._a, self._b
-        if a is None:
-            return ()
-        return (a,) if b is None else (a, b)
+        return parents_of(self)
 
     # -- arithmetic: forward on floats; the derivative rules are in the table above
 
