@@ -52,7 +52,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .tensor import Tensor, linear
-from .value import Value
+from .value import Value, weighted_sum
 from .weights import Weights
 from .weights import check_weights as _check_weights
 
@@ -356,10 +356,7 @@ class Neuron(Module):
         """z = b + sum_i w_i x_i, summed in micrograd's order (so results match it)."""
         if len(x) != len(self.w):
             raise ValueError(f"neuron expects {len(self.w)} inputs, got {len(x)}")
-        z = self.b
-        for wi, xi in zip(self.w, x):
-            z = z + wi * xi
-        return z
+        return weighted_sum(self.b, self.w, x)
 
     def __call__(self, x: Sequence[Any]) -> Value:
         return self._activate(self.preactivation(x))

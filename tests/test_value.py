@@ -1030,3 +1030,61 @@ def test_docstring_examples() -> None:
 
     results = doctest.testmod(value)
     assert results.failed == 0 and results.attempted >= 4
+
+
+# ----------------------------------------------------------------------------- weighted_sum
+
+
+def _graph_shape(root: Value, leaves: Sequence[Value]) -> list[tuple[str, tuple[Any, ...]]]:
+    """Each node of root's graph as (op name, its inputs): leaves by position, nodes by index."""
+    from autograd_lite.engine import topological_order
+
+    order = [n for n in topological_order(root) if n.op is not None]
+    index = {id(n): i for i, n in enumerate(order)}
+    where = {id(leaf): f"leaf{i}" for i, leaf in enumerate(leaves)}
+    return [
+        (n.op.name, tuple(where.get(id(p), index.get(id(p), "other")) for p in n.parents))
+        for n in order
+    ]
+
+
+def test_weighted_sum_records_the_written_out_expression_node_for_node() -> None:
+    from autograd_lite.value import weighted_sum
+
+    def leaves() -> tuple[Value, list[Value], list[Value]]:
+        bias = Value(0.1)
+        return bias, [Value(w) for w in (0.5, -1.25, 3.0)], [Value(x) for x in (2.0, 0.3, -0.7)]
+
+    b1, w1, x1 = leaves()
+    written = b1 + w1[0] * x1[0] + w1[1] * x1[1] + w1[2] * x1[2]
+    b2, w2, x2 = leaves()
+    fused = weighted_sum(b2, w2, x2)
+    assert fused.data == written.data  # the same arithmetic in the same order
+    assert _graph_shape(fused, [b2, *w2, *x2]) == _graph_shape(written, [b1, *w1, *x1])
+    assert sorted(op for op, _ in _graph_shape(fused, [])) == ["*"] * 3 + ["+"] * 3
+    written.tanh().backward()
+    fused.tanh().backward()
+    assert [v.grad for v in (b2, *w2, *x2)] == [v.grad for v in (b1, *w1, *x1)]
+
+
+def test_weighted_sum_takes_numbers_and_checks_lengths() -> None:
+    from autograd_lite.value import weighted_sum
+
+    w = [Value(2.0), Value(3.0)]
+    z = weighted_sum(1, w, [10, 0.5])
+    assert z.data == 1 + 20 + 1.5
+    z.backward()
+    assert [wi.grad for wi in w] == [10.0, 0.5]
+    assert weighted_sum(Value(0.0), [4, 5], [Value(1.0), Value(2.0)]).data == 14.0
+    with pytest.raises(ValueError, match="2 weights and 3 inputs"):
+        weighted_sum(0.0, w, [1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="got str"):
+        weighted_sum(0.0, w, [1.0, "2"])
+
+
+def test_weighted_sum_records_nothing_under_no_grad() -> None:
+    from autograd_lite.value import weighted_sum
+
+    with no_grad():
+        z = weighted_sum(Value(1.0), [Value(2.0)], [Value(3.0)])
+    assert z.data == 7.0 and z.parents == () and z.op is None
