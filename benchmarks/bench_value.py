@@ -166,7 +166,7 @@ def main() -> None:
     print(f"Python {sys.version.split()[0]}, default settings (garbage collector on)\n")
 
     print("MLP(2, [16, 16, 1]), 100 inputs, forward + squared error + backward")
-    rounds, repeats = 7, 4
+    rounds, repeats = 9, 6
     print(
         f"  {rounds} rounds; in each, every engine and setting runs {repeats} iterations in a"
         f" fresh process.\n  Times: median over the rounds of each round's median. Ratios:"
