@@ -29,6 +29,8 @@ from autograd_lite import (
     value_and_grad,
     zero_grad,
 )
+from autograd_lite.engine import topological_order
+from autograd_lite.value import weighted_sum
 
 INF, NAN = math.inf, math.nan
 F64 = torch.float64
@@ -1037,8 +1039,6 @@ def test_docstring_examples() -> None:
 
 def _graph_shape(root: Value, leaves: Sequence[Value]) -> list[tuple[str, tuple[Any, ...]]]:
     """Each node of root's graph as (op name, its inputs): leaves by position, nodes by index."""
-    from autograd_lite.engine import topological_order
-
     order = [n for n in topological_order(root) if n.op is not None]
     index = {id(n): i for i, n in enumerate(order)}
     where = {id(leaf): f"leaf{i}" for i, leaf in enumerate(leaves)}
@@ -1049,8 +1049,6 @@ def _graph_shape(root: Value, leaves: Sequence[Value]) -> list[tuple[str, tuple[
 
 
 def test_weighted_sum_records_the_written_out_expression_node_for_node() -> None:
-    from autograd_lite.value import weighted_sum
-
     def leaves() -> tuple[Value, list[Value], list[Value]]:
         bias = Value(0.1)
         return bias, [Value(w) for w in (0.5, -1.25, 3.0)], [Value(x) for x in (2.0, 0.3, -0.7)]
@@ -1068,8 +1066,6 @@ def test_weighted_sum_records_the_written_out_expression_node_for_node() -> None
 
 
 def test_weighted_sum_takes_numbers_and_checks_lengths() -> None:
-    from autograd_lite.value import weighted_sum
-
     w = [Value(2.0), Value(3.0)]
     z = weighted_sum(1, w, [10, 0.5])
     assert z.data == 1 + 20 + 1.5
@@ -1083,8 +1079,6 @@ def test_weighted_sum_takes_numbers_and_checks_lengths() -> None:
 
 
 def test_weighted_sum_records_nothing_under_no_grad() -> None:
-    from autograd_lite.value import weighted_sum
-
     with no_grad():
         z = weighted_sum(Value(1.0), [Value(2.0)], [Value(3.0)])
     assert z.data == 7.0 and z.parents == () and z.op is None
