@@ -40,6 +40,7 @@ renderer) passes an ``observer`` and sees the very same steps as :class:`Step` r
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -180,10 +181,14 @@ class Step:
 # ----------------------------------------------------------------------------- grad mode
 
 
-class _GradMode:
-    """Whether operations record the graph. One flag, read by every node kind."""
+class _GradMode(threading.local):
+    """Whether operations record the graph: one flag per thread, read by every node kind.
 
-    __slots__ = ("enabled",)
+    As in PyTorch, grad mode belongs to the thread: ``no_grad()`` in one thread, or a
+    backward pass switching recording off while it runs its rules, never changes what
+    another thread records. ``threading.local`` runs ``__init__`` once in each thread
+    that reads the flag, so every new thread starts with recording on.
+    """
 
     def __init__(self) -> None:
         self.enabled = True
