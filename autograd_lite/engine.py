@@ -340,8 +340,20 @@ def _backward(
     observer: Callable[[Step], None] | None,
 ) -> None:
     order = _walk(root, stop)
-    for node in order:
-        node.grad = None  # interior: recomputed, not accumulated
+    # A node kind whose class says `requires_grad = True` (Value) has no constants, so
+    # the check per input can be skipped (reading a class attribute through each
+    # instance is a measurable part of the loop on large scalar graphs).
+    every_input = getattr(type(root), "requires_grad", None) is True
+    # Interior gradients are recomputed, not accumulated. Where writing a gradient
+    # costs more than reading it (a Tensor checks what it is given), only the
+    # gradients left by an earlier pass are cleared; on a fresh graph there are none.
+    if every_input:
+        for node in order:
+            node.grad = None
+    else:
+        for node in order:
+            if node.grad is not None:
+                node.grad = None
     before = root.grad
     root.grad = seed if before is None else before + seed
 
@@ -349,23 +361,25 @@ def _backward(
     # accumulation `_propagate` performs (same rules, same order, same arithmetic): the
     # generic version's argument packing costs more than the arithmetic on scalars.
     # Ops with more inputs (a fused layer x @ W.T + b) take the same path, in a loop.
+    # Ops that broadcast (Tensor `+`, `*`, `@`...) take a copy of it that compares the
+    # contribution's shape with the input's and sums only when they differ (an
+    # addition of a bias to a batch); most contributions already have the input's shape.
     # Grad mode is set and restored directly: a context manager here costs about a
     # microsecond per pass, measurable on small Tensor networks.
     fast = observer is None and not create_graph
-    # A node kind whose class says `requires_grad = True` (Value) has no constants, so
-    # the check per input can be skipped (reading a class attribute through each
-    # instance is a measurable part of the loop on large scalar graphs).
-    every_input = getattr(type(root), "requires_grad", None) is True
     steps = _StepCounter(observer)
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:
         for node in reversed(order):
             op = node.op
-            if fast and not op.broadcasts:
-                upstream = node.grad
-                rules = op.rules
-                a, b = node._a, node._b
+            if not fast:
+                _propagate(node, node.parents, create_graph, steps)
+                continue
+            upstream = node.grad
+            rules = op.rules
+            a, b = node._a, node._b
+            if not op.broadcasts:
                 if a is not None and b is not None:  # two inputs
                     x, y = a.data, b.data
                     if every_input or a.requires_grad:
@@ -383,15 +397,39 @@ def _backward(
                         g = a.grad
                         a.grad = c if g is None else g + c
                     continue
-                out = node.data  # more than two inputs, all in _b
-                inputs = [p.data for p in b]
-                for parent, rule in zip(b, rules):
-                    if parent.requires_grad:
-                        c = rule(upstream, out, *inputs)
-                        g = parent.grad
-                        parent.grad = c if g is None else g + c
+            elif a is not None and b is not None:  # two inputs, perhaps broadcast
+                x, y = a.data, b.data
+                if a.requires_grad:
+                    c = rules[0](upstream, node.data, x, y)
+                    if c.shape != x.shape:
+                        c = sum_to_shape(c, x.shape)
+                    g = a.grad
+                    a.grad = c if g is None else g + c
+                if b.requires_grad:
+                    c = rules[1](upstream, node.data, x, y)
+                    if c.shape != y.shape:
+                        c = sum_to_shape(c, y.shape)
+                    g = b.grad
+                    b.grad = c if g is None else g + c
                 continue
-            _propagate(node, node.parents, create_graph, steps)
+            elif a is not None:  # one input, perhaps broadcast
+                if a.requires_grad:
+                    x = a.data
+                    c = rules[0](upstream, node.data, x)
+                    if c.shape != x.shape:
+                        c = sum_to_shape(c, x.shape)
+                    g = a.grad
+                    a.grad = c if g is None else g + c
+                continue
+            out = node.data  # more than two inputs, all in _b
+            inputs = [p.data for p in b]
+            for parent, rule in zip(b, rules):
+                if parent.requires_grad:
+                    c = rule(upstream, out, *inputs)
+                    if op.broadcasts and c.shape != parent.data.shape:
+                        c = sum_to_shape(c, parent.data.shape)
+                    g = parent.grad
+                    parent.grad = c if g is None else g + c
     finally:
         grad_mode.enabled = previous_mode
 
@@ -461,9 +499,12 @@ def sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
     ``.reshape``).
     """
     grad_shape = tuple(grad.shape)
-    if grad_shape == tuple(shape):
+    shape = tuple(shape)
+    if grad_shape == shape:
         return grad
     extra = len(grad_shape) - len(shape)
+    if extra == 1 and grad_shape[1:] == shape:  # the common case: a bias added to a batch
+        return grad.sum(axis=0)
     axes = tuple(range(extra)) + tuple(
         extra + i for i, size in enumerate(shape) if size == 1 and grad_shape[extra + i] != 1
     )

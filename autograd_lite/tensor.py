@@ -103,8 +103,16 @@ def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
     On a Tensor this is the ``broadcast_to`` op, whose derivative rule is a sum.
     """
     if isinstance(x, Tensor):
-        return _node(np.broadcast_to(x.data, shape).copy(), (x,), BROADCAST_TO)
-    return np.broadcast_to(x, shape).copy()
+        return _node(_broadcast_array(x.data, shape), (x,), BROADCAST_TO)
+    return _broadcast_array(x, shape)
+
+
+def _broadcast_array(x: Any, shape: tuple[int, ...]) -> Array:
+    # An assignment broadcasts as np.broadcast_to does (and refuses the same shapes),
+    # at a tenth of the cost of np.broadcast_to(x, shape).copy() on small arrays.
+    out: Array = np.empty(shape, dtype=getattr(x, "dtype", np.float64))
+    out[...] = x
+    return out
 
 
 def _matrix_transpose(x: Any) -> Any:
@@ -149,30 +157,47 @@ def _scatter_add_array(g: Array, index: Any, shape: tuple[int, ...], repeats: bo
 # ----------------------------------------------------------------------------- NumPy forwards
 
 
+@np.errstate(divide="ignore", invalid="ignore", over="ignore")
+def _quietly(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` without NumPy's warnings about infinities and NaN.
+
+    ``np.errstate`` made once, as a decorator: a ``with np.errstate(...)`` block costs
+    more than the arithmetic itself on the small arrays of a small network.
+    """
+    return function(*args)
+
+
 def _sigmoid_array(x: Any) -> Any:
     # 1 / (1 + e^-x) keeps full relative accuracy in the negative tail (e^-x is large
     # there and nothing cancels); for x < -709.78, e^-x overflows to inf and the result
-    # is 0, the correctly rounded limit and what PyTorch returns.
-    with np.errstate(over="ignore"):
-        e = np.exp(-x)
-    if type(e) is not np.ndarray:
-        return 1.0 / (1.0 + e)
+    # is 0, the correctly rounded limit and what PyTorch returns. One array, computed
+    # in place.
+    if type(x) is not np.ndarray or x.ndim == 0:
+        return 1.0 / (1.0 + _quietly(np.exp, -x))
+    e = np.negative(x)
+    _quietly(np.exp, e, e)
     e += 1.0
     return np.divide(1.0, e, out=e)
 
 
 def _log_softmax_array(x: Array, axis: int | None) -> Array:
     # Subtracting the maximum first keeps every exponent <= 0: no overflow for huge logits.
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        shifted: Array = x - x.max(axis=axis, keepdims=True)
-        log_total: Array = np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        return shifted - log_total
+    return _quietly(_log_softmax_steps, x, axis)  # type: ignore[no-any-return]
+
+
+def _log_softmax_steps(x: Array, axis: int | None) -> Array:
+    shifted: Array = x - x.max(axis=axis, keepdims=True)
+    log_total: Array = np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted - log_total
 
 
 def _softmax_array(x: Array, axis: int | None) -> Array:
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        e: Array = np.exp(x - x.max(axis=axis, keepdims=True))
-        e /= e.sum(axis=axis, keepdims=True)
+    return _quietly(_softmax_steps, x, axis)  # type: ignore[no-any-return]
+
+
+def _softmax_steps(x: Array, axis: int | None) -> Array:
+    e: Array = np.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
     return e
 
 
@@ -182,7 +207,12 @@ def _softmax_array(x: Array, axis: int | None) -> Array:
 
 def _pow_base_rule(g: Any, out: Any, a: Any, b: Any) -> Any:
     # d a^b / da = b a^(b-1); PyTorch defines it as 0 where b == 0 (even at a == 0).
-    return _where(_data(b) == 0, 0.0, g * (b * a ** (b - 1.0)))
+    exponent = _data(b)
+    if exponent.ndim == 0 and exponent != 0:  # a constant power such as x ** 2: no mask
+        if exponent == 2:
+            return g * (b * a)  # a ** 1 is a itself, exactly
+        return g * (b * a ** (b - 1.0))
+    return _where(exponent == 0, 0.0, g * (b * a ** (b - 1.0)))
 
 
 def _pow_exponent_rule(g: Any, out: Any, a: Any, b: Any) -> Any:
@@ -222,6 +252,17 @@ def _matmul_rule_second(g: Any, out: Any, a: Any, b: Any) -> Any:
     if b.ndim == 1:  # (..., n, m) @ (m,): g^T A, per batch
         return (g.reshape((*g.shape[:-1], 1, g.shape[-1])) @ a).reshape(g.shape[:-1] + b.shape)
     return _matrix_transpose(a) @ g
+
+
+def _sigmoid_rule(g: Any, out: Any, a: Any) -> Any:
+    # g * (out * (1 - out)); on arrays in one fresh array (a large batch's
+    # temporaries cost more than the arithmetic), with the same roundings.
+    if type(out) is not np.ndarray or type(g) is not np.ndarray or g.dtype is not out.dtype:
+        return g * (out * (1.0 - out))
+    result = np.subtract(1.0, out)
+    result *= out
+    result *= g
+    return result
 
 
 def _linear_rule_input(g: Any, out: Any, x: Any, w: Any, *bias: Any) -> Any:
@@ -354,7 +395,7 @@ TANH = Op(
 )
 SIGMOID = Op(
     "sigmoid",
-    (lambda g, out, a: g * (out * (1.0 - out)),),
+    (_sigmoid_rule,),
     ("d sigmoid(a)/da = sigmoid(a)*(1 - sigmoid(a))",),
     "The sigmoid passes g*out*(1 - out): at most a quarter of the gradient.",
 )
@@ -454,6 +495,9 @@ def _transpose_op(axes: tuple[int, ...]) -> Op:
         (f"d transpose(a, {axes})/da: transpose the gradient back",),
         "A transpose only moves numbers: the gradient is moved back.",
     )
+
+
+MATRIX_TRANSPOSE = _transpose_op((1, 0))  # W.T: made once, the most common transpose
 
 
 @functools.lru_cache(maxsize=256)
@@ -568,19 +612,38 @@ def _node(data: Any, parents: tuple[Tensor, ...], op: Op) -> Tensor:
     Outside :func:`~autograd_lite.engine.no_grad`, and when some input requires a
     gradient, the result requires one too and keeps ``parents`` and ``op``; otherwise
     it is a leaf (PyTorch semantics).
+
+    Every Tensor operation ends here, so this is written for speed: one- and two-input
+    ops (nearly all of them) fill the engine's two input slots directly, and the
+    per-thread grad mode is read only when some input requires a gradient.
     """
     out: Tensor = _new(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
     out._grad = None
     out.label = ""
     out._mark = None
-    if grad_mode.enabled:
-        for parent in parents:
-            if parent.requires_grad:
-                out._a, out._b = input_slots(parents)
-                out.op = op
-                out.requires_grad = True
-                return out
+    count = len(parents)
+    if count == 2:
+        a, b = parents
+        if (a.requires_grad or b.requires_grad) and grad_mode.enabled:
+            out._a = a
+            out._b = b
+            out.op = op
+            out.requires_grad = True
+            return out
+    elif count == 1:
+        a = parents[0]
+        if a.requires_grad and grad_mode.enabled:
+            out._a = a
+            out._b = None
+            out.op = op
+            out.requires_grad = True
+            return out
+    elif _recording(*parents):
+        out._a, out._b = input_slots(parents)
+        out.op = op
+        out.requires_grad = True
+        return out
     out._a = out._b = None
     out.op = None
     out.requires_grad = False
@@ -621,8 +684,7 @@ def _operand(x: Any, like: Tensor) -> Tensor:
 def _binary(op: Op, ufunc: Any, a: Tensor, b: Tensor, quiet: bool = False) -> Tensor:
     try:
         if quiet:
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                data = ufunc(a.data, b.data)
+            data = _quietly(ufunc, a.data, b.data)
         else:
             data = ufunc(a.data, b.data)
     except ValueError:
@@ -946,8 +1008,7 @@ class Tensor:
         axes = _axes(axis, self.data.ndim, "mean", self.shape)
         count = _reduced_count(self.data.shape, axes)
         data = self.data.sum(axis=None if axis is None else axes, keepdims=keepdims)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            data = data / count
+        data = _quietly(np.divide, data, count)
         return _node(data, (self,), _mean_op(axes, bool(keepdims)))
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -1007,7 +1068,13 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        """All axes reversed (the matrix transpose for 2-d)."""
+        """All axes reversed (the matrix transpose for 2-d).
+
+        A matrix's transpose (``x @ W.T``, in every layer) goes straight to its node:
+        the same ``transpose`` op that :meth:`transpose` records, without parsing axes.
+        """
+        if self.data.ndim == 2:
+            return _node(self.data.T, (self,), MATRIX_TRANSPOSE)
         return self.transpose()
 
     def __getitem__(self, index: Any) -> Tensor:
@@ -1086,12 +1153,11 @@ class Tensor:
                 seed = gradient if isinstance(gradient, Tensor) else Tensor(seed_data)
             else:
                 seed = seed_data
-        with np.errstate(all="ignore"):
-            engine.backward(self, seed, create_graph=create_graph)
+        _backward_quietly(self, seed, create_graph=create_graph)
 
     def zero_grad(self) -> None:
         """Forget this Tensor's gradient (``grad = None``, as PyTorch's set_to_none)."""
-        self.grad = None
+        self._grad = None
 
     def detach(self) -> Tensor:
         """A new leaf sharing this Tensor's data, cut off from the graph."""
@@ -1115,6 +1181,10 @@ class Tensor:
 
     def _constant(self, x: Any) -> Tensor:
         return Tensor(x)
+
+
+# A backward pass divides by zero and overflows where the numbers say so, without warnings.
+_backward_quietly = np.errstate(all="ignore")(engine.backward)
 
 
 # ----------------------------------------------------------------------------- module functions
