@@ -144,3 +144,10 @@ def test_graph_of_a_given_model_matches_the_closed_form() -> None:
     )
     assert graph.zs[1][0].grad == pytest.approx(expected.deltas[1][0], rel=1e-12)
     assert graph.title.startswith("MLP 2-2-1 (tanh, output sigmoid): C = sum_j")
+
+
+def test_numbers_never_read_minus_zero() -> None:
+    from autograd_lite.naming import format_number
+
+    assert format_number(-0.0) == "0.0" and format_number(0.0) == "0.0"
+    assert format_number(-3.0) == "-3.0" and format_number(0.5009721) == "0.500972"

@@ -94,7 +94,7 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_expression_arguments(parser)
-    add_network_arguments(parser, layers_default="2,2,1 with --seed, --input or --target")
+    add_network_arguments(parser, layers_default="e.g. 2,2,1")
     parser.add_argument(
         "--explain", action="store_true", help="add one plain-words sentence to every step"
     )
