@@ -82,7 +82,10 @@ def test_step_graph_and_compare_tell_the_same_story(tmp_path: Path) -> None:
     assert_same(tree, expected, 1e-5)
     assert drawn.count("agrees)") == 4 and "DISAGREES" not in drawn
 
-    report = json.loads(autograd_lite("compare", "--weights", str(path), *EXAMPLE, "--json"))
+    engines = ["--engines", "value,tensor,closed_form,numeric"]  # torch: slow to import
+    report = json.loads(
+        autograd_lite("compare", "--weights", str(path), *EXAMPLE, *engines, "--json")
+    )
     assert report["ok"] and report["network"]["batch"] == 1
     for engine in ("value", "tensor", "closed_form"):
         found = report["gradients"][engine]
@@ -96,7 +99,9 @@ def test_one_seed_one_network_in_step_and_compare() -> None:
     ``step`` walks through example 1 of ``compare``'s batch."""
     argv = ["--layers", "2,2,1", "--seed", "7"]
     stepped = autograd_lite("step", *argv, "--all").split("final gradients:")[1]
-    report = json.loads(autograd_lite("compare", *argv, "--batch", "1", "--json"))
+    report = json.loads(
+        autograd_lite("compare", *argv, "--batch", "1", "--engines", "closed_form", "--json")
+    )
     closed = report["gradients"]["closed_form"]
     expected = as_names([np.array(W) for W in closed["dW"]], [np.array(b) for b in closed["db"]])
     assert_same(parameter_grads(stepped, r"^  ([wb]\^[\d_,]+)\s+grad (\S+)"), expected, 1e-5)
