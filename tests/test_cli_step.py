@@ -451,8 +451,13 @@ def test_quiz_through_a_pipe() -> None:
     assert "  (x*w).grad += ? 0.501\n  right: 0.500972" in out  # within 0.1%
     assert "'not a number' is not a number; type a number, or q to stop" in out
     assert "  x.grad += ? -1.5029\n  right: -1.50292" in out
-    # after each answer, the worked step
-    assert "  right: 0.500972\n  at        x*w = -6.0, b = 6.88, x*w + b = 0.88" in out
+    # before the question what it needs (rule, operands, upstream), after it the working
+    assert (
+        "  at        x*w = -6.0, b = 6.88, x*w + b = 0.88\n"
+        "  upstream  (x*w + b).grad = 0.500972\n"
+        "  b.grad += ? not a number\n"
+    ) in out
+    assert "  right: 0.500972\n  local     1.0\n  chain     b.grad += 1.0 * 0.500972" in out
     assert "  w.grad += ? q" in out
     assert out.rstrip().endswith("score: 3 of 4 right (stopped early)")
 
