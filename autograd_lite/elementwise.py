@@ -268,6 +268,8 @@ def where(condition: Any, x: Any, y: Any) -> Any:
     """
     if isinstance(condition, Value):
         condition = bool(condition)
+    if not isinstance(x, (Value, Tensor)) and not isinstance(y, (Value, Tensor)):
+        return np.where(condition, x, y)  # no node: NumPy's answer, NumPy's dtype
     if _is_array(x) or _is_array(y) or _is_array(condition):
         like = x if _is_array(x) else (y if _is_array(y) else None)
         return _tensor.where(condition, as_tensor(x, like), as_tensor(y, like))

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .tensor import Tensor, as_tensor, stack
+from .tensor import Tensor, _to_value, as_tensor, stack
 from .value import Value
 
 __all__ = [
@@ -170,6 +170,17 @@ def _plain(x: Any, nested: bool) -> Any:
     return x
 
 
+def _named(wrapper: Callable[..., Any], kind: str, f: Callable[..., Any], argnums: Any) -> None:
+    """Name ``wrapper`` after what it computes (``grad_of_loss_wrt_argnum_0``), as HIPS
+    autograd does, so tracebacks and reprs say which function it differentiates."""
+    name = getattr(f, "__name__", type(f).__name__)
+    wrapper.__name__ = wrapper.__qualname__ = f"{kind}_of_{name}_wrt_argnum_{argnums}"
+    wrapper.__doc__ = (
+        f"    {kind} of function {name} with respect to argument number {argnums}.\n"
+        f"    {name}'s own documentation:\n\n{getattr(f, '__doc__', None) or ''}"
+    )
+
+
 # ----------------------------------------------------------------------------- reverse mode
 
 
@@ -200,6 +211,7 @@ def value_and_grad(
         gradient = grads[0] if single else tuple(grads)
         return ((value, _plain(aux, nested)) if has_aux else value), gradient
 
+    _named(value_and_grad_f, "value_and_grad", f, argnums)
     return value_and_grad_f
 
 
@@ -265,6 +277,7 @@ def grad(
         value, gradient = value_and_grad_f(*args, **kwargs)
         return (gradient, value[1]) if has_aux else gradient
 
+    _named(grad_f, "grad", f, argnums)
     return grad_f
 
 
@@ -311,22 +324,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     def pullback(cotangent: Any) -> tuple[Any, ...]:
         if not isinstance(out, (Value, Tensor)):
             return tuple(_zero_if_unreached(node, nested) for node in inputs)
-        if isinstance(out, Tensor):
-            seed_data = np.asarray(
-                cotangent.data if isinstance(cotangent, Tensor) else cotangent, out.data.dtype
-            )
-            if seed_data.shape != out.shape:
-                raise ValueError(
-                    f"vjp: cotangent of shape {seed_data.shape} does not match the output "
-                    f"shape {out.shape}"
-                )
-            seed: Any = Tensor(seed_data) if nested else seed_data
-            if nested and isinstance(cotangent, Tensor):
-                seed = cotangent
-        else:
-            seed = cotangent if isinstance(cotangent, Value) else float(cotangent)
-            if nested and not isinstance(seed, Value):
-                seed = Value(seed)
+        seed = _matching(out, cotangent, nested, "vjp: cotangent", "the output")
         return tuple(_backward_to(out, seed, inputs, nested))
 
     return _plain(out, nested), pullback
@@ -393,26 +391,26 @@ def _assemble(pieces: list[Any], outer: tuple[int, ...], node: Any, nested: bool
 # ----------------------------------------------------------------------------- forward mode
 
 
-def _tangent_like(node: Any, tangent: Any, nested: bool) -> Any:
-    """A tangent for the input ``node``: a float (or Value) for a Value, an array (or
-    Tensor) of the node's shape for a Tensor."""
+def _matching(node: Any, vector: Any, nested: bool, what: str, whose: str) -> Any:
+    """``vector`` (a tangent or a cotangent) in the form ``node`` takes: a float (a Value
+    when nested) for a Value, an array (a Tensor when nested) of its shape for a Tensor.
+    A node given as the vector stays a node (converted between kinds if needed), so an
+    enclosing call can differentiate with respect to it too."""
     if isinstance(node, Value):
-        if isinstance(tangent, Value):
-            return tangent
-        t = float(np.asarray(tangent.data if isinstance(tangent, Tensor) else tangent))
-        return Value(t) if nested else t
-    if isinstance(tangent, Tensor):
-        data: Any = tangent
+        if isinstance(vector, Value):
+            return vector
+        if isinstance(vector, Tensor):
+            return _to_value(vector) if nested else float(vector.data)
+        return Value(float(vector)) if nested else float(vector)
+    if isinstance(vector, (Value, Tensor)):
+        data: Any = as_tensor(vector, node) if nested else np.asarray(vector.data, node.dtype)
     else:
-        data = np.asarray(tangent, dtype=node.data.dtype)
+        data = np.asarray(vector, dtype=node.data.dtype)
     if tuple(data.shape) != node.shape:
         raise ValueError(
-            f"jvp: tangent of shape {tuple(data.shape)} does not match its primal's shape "
-            f"{node.shape}"
+            f"{what} of shape {tuple(data.shape)} does not match {whose}'s shape {node.shape}"
         )
-    if nested and not isinstance(data, Tensor):
-        return Tensor(data)
-    return data
+    return Tensor(data) if nested and not isinstance(data, Tensor) else data
 
 
 def _output_tangent(out: Any, seeds: dict[Any, Any], nested: bool) -> Any:
@@ -463,7 +461,10 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
             f"jvp: {len(primals)} primals but {len(tangents)} tangents (one tangent per primal)"
         )
     arguments, inputs, nested = _lift_arguments(primals, tuple(range(len(primals))), "jvp")
-    seeds = {node: _tangent_like(node, t, nested) for node, t in zip(inputs, tangents)}
+    seeds = {
+        node: _matching(node, t, nested, "jvp: tangent", "its primal")
+        for node, t in zip(inputs, tangents)
+    }
     out, _ = _evaluate(f, arguments, {}, "jvp", False)
     return _plain(out, nested), _output_tangent(out, seeds, nested)
 

@@ -1031,8 +1031,16 @@ _BINARY_UFUNCS: dict[Any, Callable[[Any, Any], Any]] = {
 }
 
 
+_REDUCTIONS = (np.add, np.multiply, np.maximum, np.minimum)
+
+
 def _numpy_call(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """A NumPy ufunc called with a Value among its inputs (see ``Value.__array_ufunc__``)."""
+    if method == "reduce" and ufunc in _REDUCTIONS and len(inputs) == 1:
+        # np.sum(x), np.max(x) of one number is that number (axis None or 0, no out=)
+        if kwargs.get("out") is None and kwargs.get("axis") in (None, 0, ()):
+            return inputs[0]
+        return NotImplemented
     if method != "__call__" or kwargs:
         return NotImplemented
     if len(inputs) == 1 and ufunc in _UNARY_UFUNCS:

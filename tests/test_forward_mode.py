@@ -321,3 +321,20 @@ def test_micrograd_op_names_where_its_tools_read_them() -> None:
     assert x.relu().op is not None and x.relu().op.name == "relu"  # our tools keep ours
     assert (x**3).op is not None and (x**3).op.name == "**"
     assert (x ** Value(2.0) * x)._op == "*"
+
+
+def test_tangents_and_cotangents_given_as_nodes_stay_in_the_graph() -> None:
+    """d/du of vjp(f, x)(u) is the gradient itself; d/dv of jvp(f, x, v) is J (a bug
+    once turned a Value cotangent into a constant array, giving 0)."""
+    x, w = np.array([0.3, -0.5, 1.0]), np.array([0.2, 1.0, -0.3])
+
+    def f(y: Any) -> Any:
+        return (al.sin(y) ** 2).sum()
+
+    gradient = grad(f)(x)
+    by_u = grad(lambda u: (vjp(f, x)[1](u)[0] * w).sum())(1.5)
+    assert by_u == pytest.approx(float(gradient @ w), rel=RTOL)
+    by_v = grad(lambda v: jvp(f, (x,), (v,))[1])(np.ones(3))
+    np.testing.assert_allclose(by_v, gradient, rtol=RTOL)
+    by_scalar_v = grad(lambda s: jvp(lambda y: y * np.arange(3.0), (2.0,), (s,))[1].sum())(1.0)
+    assert by_scalar_v == 3.0
