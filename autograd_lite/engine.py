@@ -507,6 +507,7 @@ def push_tangents(
 ) -> Any:
     """Forward mode: the tangent of ``root`` when the nodes in ``seeds`` move along their
     tangents (a Jacobian-vector product), or ``None`` when ``root`` does not depend on them.
+    ``root`` may be a list of nodes: one pass then gives the list of their tangents.
 
     The tangents travel in topological order, from the seeded nodes towards ``root``, each
     node's tangent computed from its inputs' by its op's ``tangent`` rule (see :class:`Op`):
@@ -516,7 +517,14 @@ def push_tangents(
     differentiated again (forward over reverse, reverse over forward). ``counter``, when
     given, has ``counter[0]`` increased by the number of rules applied.
     """
-    order = topological_order(root, set(seeds))
+    roots = list(root) if isinstance(root, (list, tuple)) else [root]
+    order: list[Any] = []
+    found: set[Any] = set()
+    for one_root in roots:  # the first appearances of the roots' orders: still topological
+        for node in topological_order(one_root, set(seeds)):
+            if node not in found:
+                found.add(node)
+                order.append(node)
     tangents: dict[Any, Any] = dict(seeds)
     applied = 0
     previous_mode = grad_mode.enabled
@@ -535,6 +543,8 @@ def push_tangents(
         grad_mode.enabled = previous_mode
     if counter is not None:
         counter[0] += applied
+    if isinstance(root, (list, tuple)):
+        return [tangents.get(one_root) for one_root in roots]
     return tangents.get(root)
 
 
