@@ -1019,15 +1019,20 @@ def test_bad_argnums_raise_index_error(argnums: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "f",
-    [lambda x: 3.0, lambda x: x.data, lambda x: None, lambda x: [x]],
-    ids=["float", "data", "None", "list"],
+    "f", [lambda x: None, lambda x: [x], lambda x: "x"], ids=["None", "list", "str"]
 )
 def test_grad_of_a_function_returning_a_non_value_raises_type_error(
     f: Callable[[Any], Any],
 ) -> None:
     with pytest.raises(TypeError, match="must return"):
         grad(f)(1.0)
+
+
+@pytest.mark.parametrize("f", [lambda x: 3.0, lambda x: x.data], ids=["float", "data"])
+def test_grad_of_a_function_returning_a_constant_is_zero(f: Callable[[Any], Any]) -> None:
+    """As HIPS autograd and JAX: a constant does not change with x (issue 17)."""
+    assert grad(f)(1.0) == 0.0
+    assert value_and_grad(f)(1.0) == (f(Value(1.0)), 0.0)
 
 
 def test_docstring_examples() -> None:
