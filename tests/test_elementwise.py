@@ -263,3 +263,12 @@ def test_forward_mode_of_binary_functions_with_broadcasting(name: str) -> None:
 
     a = np.array([[1.1], [2.3]])
     np.testing.assert_allclose(jacfwd(f)(a), jacrev(f)(a), rtol=1e-13, atol=1e-300)
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    from autograd_lite import elementwise
+
+    results = doctest.testmod(elementwise)
+    assert results.failed == 0 and results.attempted >= 3
