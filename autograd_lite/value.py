@@ -98,8 +98,6 @@ def _ieee(math_function: Callable[[float], float], numpy_function: Any) -> Calla
     return function
 
 
-_f_sin = _ieee(math.sin, np.sin)
-_f_cos = _ieee(math.cos, np.cos)
 _f_tan = _ieee(math.tan, np.tan)
 _f_sinh = _ieee(math.sinh, np.sinh)
 _f_cosh = _ieee(math.cosh, np.cosh)
@@ -527,8 +525,9 @@ def _as_float(data: Any, what: str = "Value") -> float:
         return float(data)
     if isinstance(data, np.ndarray) or hasattr(data, "requires_grad"):
         raise _ArrayOperand(
-            f"{what} expects a real number, got an array of shape {np.shape(data)}: "
-            "array arithmetic lifts the Value to a 0-d Tensor"
+            f"{what} expects a real number, got an array of shape {np.shape(data)}; "
+            "operators (+ - * / ** % < ...) and the module functions (autograd_lite.hypot, "
+            "autograd_lite.maximum...) take arrays and lift the Value to a 0-d Tensor"
         )
     raise TypeError(
         f"{what} expects a real number (int, float, bool or a real NumPy scalar), "

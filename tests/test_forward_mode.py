@@ -338,3 +338,10 @@ def test_tangents_and_cotangents_given_as_nodes_stay_in_the_graph() -> None:
     np.testing.assert_allclose(by_v, gradient, rtol=RTOL)
     by_scalar_v = grad(lambda s: jvp(lambda y: y * np.arange(3.0), (2.0,), (s,))[1].sum())(1.0)
     assert by_scalar_v == 3.0
+
+
+def test_value_methods_given_an_array_say_what_lifts_it() -> None:
+    with pytest.raises(TypeError, match=r"shape \(2,\).*module functions.*0-d Tensor"):
+        Value(1.0).hypot(np.ones(2))
+    lifted = al.hypot(Value(1.0), np.ones(2))  # the module function lifts it
+    np.testing.assert_allclose(lifted.data, np.sqrt(2.0))
