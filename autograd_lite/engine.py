@@ -35,6 +35,12 @@ The backward pass is a sequence of *steps*, one per edge of the graph: the gradi
 node times the local derivative of that node with respect to one input, added to the
 input's gradient. :func:`backward` runs them; presentation code (the stepper, the
 renderer) passes an ``observer`` and sees the very same steps as :class:`Step` records.
+
+Forward mode (:func:`push_tangents`) reads the chain rule the other way: tangents move
+from chosen inputs towards the output along the same topological order, through each
+op's ``tangent`` rule (see :class:`Op`). One pass gives the derivative of every output
+along one input direction, where one backward pass gives the derivative of one output
+with respect to every input.
 """
 
 from __future__ import annotations
