@@ -17,10 +17,13 @@ examples:
   autograd-lite compare --layers 4,8,3 --activation tanh --output-activation softmax
   autograd-lite compare --engines value,numeric --json
   autograd-lite compare --weights moons.npz --batch 4
+  autograd-lite compare --weights model.pt --activation tanh --output-activation sigmoid
 
 The weights (uniform in (-1, 1)), the inputs X (standard normal) and the targets Y
 (uniform in (0, 1); one-hot for a softmax output) are drawn from --seed. With --weights
-the layers (and, when the file records them, the activations) come from the file.
+the layers (and, when the file records them, the activations) come from the file; a
+PyTorch state dict (.pt, read with weights_only=True; pip install autograd-lite[torch])
+records no activations unless autograd-lite wrote it: give them with the flags.
 Activations: sigmoid, tanh, relu, leaky_relu, identity (or linear); softmax (output only,
 with the log_likelihood cost). Costs: quadratic, mse, cross_entropy, log_likelihood.
 
@@ -66,7 +69,11 @@ def register(subparsers: Any) -> None:
         default=",".join(DEFAULT_ENGINES),
         help=f"comma-separated ({','.join(DEFAULT_ENGINES)})",
     )
-    parser.add_argument("--weights", metavar="FILE", help="compare a saved network (.npz)")
+    parser.add_argument(
+        "--weights",
+        metavar="FILE",
+        help="compare a saved network (.npz, or a PyTorch state dict .pt)",
+    )
     parser.add_argument("--rtol", default="1e-10", metavar="X", help="tolerance (1e-10)")
     parser.add_argument(
         "--numeric-rtol",
@@ -110,7 +117,7 @@ def _saved(path: str) -> tuple[list[Any], list[str] | None]:
         saved = weights.load(path)
     except FileNotFoundError:
         raise UsageError(f"--weights: no such file: {path}") from None
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, ImportError) as error:  # ImportError: .pt without PyTorch
         raise UsageError(f"--weights: {error}") from None
     return list(saved.weights), saved.activations
 
