@@ -11,6 +11,9 @@ import torch
 from autograd_lite import check
 from autograd_lite.compare import MODULE
 
+# Tiny networks: PyTorch's thread pool only costs time, a lot on a busy machine.
+torch.set_num_threads(1)
+
 
 def batch(n_in: int, n_out: int, one_hot: bool = False, seed: int = 0) -> tuple[Any, Any]:
     rng = np.random.default_rng(seed)

@@ -19,6 +19,9 @@ from autograd_lite.tensor import Tensor
 from autograd_lite.train import fit
 from autograd_lite.weights import WeightsFileError
 
+# Tiny networks: PyTorch's thread pool only costs time, a lot on a busy machine.
+torch.set_num_threads(1)
+
 TOL = 1e-12
 
 

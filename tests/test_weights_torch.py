@@ -15,6 +15,9 @@ import torch
 from autograd_lite import nn, weights
 from autograd_lite.weights import WeightsFileError
 
+# Tiny networks: PyTorch's thread pool only costs time, a lot on a busy machine.
+torch.set_num_threads(1)
+
 X = np.random.default_rng(5).normal(size=(6, 3))
 
 # Set when a file's code runs: it never may.
