@@ -1024,7 +1024,8 @@ def compare(
     layer).
     """
     names = list(dict.fromkeys(engines))
-    unknown = [name for name in names if name not in ENGINES]
+    module_given = is_torch_module(weights)
+    unknown = [n for n in names if n not in ENGINES and not (module_given and n == MODULE)]
     if unknown or not names:
         what = f"unknown engine {unknown[0]!r}" if unknown else "no engines given"
         raise ValueError(f"{what}; known engines: {', '.join(ENGINES)}")
@@ -1033,13 +1034,14 @@ def compare(
             f"tolerances must be positive, got rtol={rtol}, numeric_rtol={numeric_rtol}"
         )
     available = dict(ENGINES)
-    if is_torch_module(weights):
+    if module_given:
         module = weights
         weights, activation, output_activation = _module_network(
             module, activation, output_activation
         )
         available[MODULE] = _module_engine(module)
-        names.insert(0, MODULE)
+        if MODULE not in names:
+            names.insert(0, MODULE)
     problem = make_problem(weights, X, Y, activation or "sigmoid", output_activation, cost)
 
     if REFERENCE not in names:

@@ -330,3 +330,14 @@ def test_the_commands_name_the_extra(tmp_path: Path) -> None:
     done = command("compare", "--batch", "2", torch_missing=True)
     assert done.returncode == 0
     assert f"skipped torch: PyTorch is not installed ({extra}" in done.stdout
+
+
+def test_help_lists_export(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert "export" in out and "print the PyTorch code that builds a saved network" in out
+    with pytest.raises(SystemExit):
+        cli.main(["export", "--help"])
+    out = capsys.readouterr().out
+    assert "autograd-lite export --to torch digits.npz" in out

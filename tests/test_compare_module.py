@@ -64,6 +64,10 @@ def test_a_module_with_softmax_and_the_log_likelihood() -> None:
     report = check.compare(module, X, Y, cost="log_likelihood", engines=("tensor", "numeric"))
     assert report.ok, report.table()
     assert report.engines == ["closed_form", MODULE, "tensor", "numeric"]
+    only = check.compare(module, X, Y, cost="log_likelihood", engines=("numeric", MODULE))
+    assert only.ok and only.engines == ["closed_form", "numeric", MODULE]
+    with pytest.raises(ValueError, match="unknown engine 'module'"):  # no module given
+        check.compare([(np.ones((3, 4)), np.zeros(3))], X, Y, engines=(MODULE,))
     assert report.output_activation == "softmax"
 
 

@@ -20,7 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograd-lite",
         description="Reverse-mode automatic differentiation you can watch: "
-        "check gradients, render graphs, step through backpropagation, train networks.",
+        "check gradients, render graphs, step through backpropagation, train networks, "
+        "export them to PyTorch.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
