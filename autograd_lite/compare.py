@@ -543,6 +543,7 @@ def _module_engine(module: Any) -> Engine:
     during the backward pass: the layer's deltas, as PyTorch itself computes them."""
     torch = require_torch("comparing a torch.nn.Module")
     own = copy.deepcopy(module).to(device="cpu", dtype=torch.float64).eval()
+    own.requires_grad_(True)  # frozen layers too: every gradient is compared
     linears = [layer for layer in own.modules() if type(layer) is torch.nn.Linear]
 
     def run(problem: Problem) -> EngineResult:

@@ -49,6 +49,9 @@ def test_a_module_is_checked_layer_by_layer() -> None:
     for layer in range(3):  # the deltas caught by the hooks are BP1 and BP2's
         assert np.max(np.abs(mine.deltas[layer] - reference.deltas[layer])) < 1e-15
         assert report.comparison(MODULE, layer + 1, "dW").relative < 1e-14
+    module[0].requires_grad_(False)  # a frozen layer's gradients are checked too
+    assert check.compare(module, X, Y, cost="cross_entropy", engines=("tensor",)).ok
+    module[0].requires_grad_(True)
     # the module itself is left as it was: float32, training mode, no gradients, no hooks
     assert module.training and module[0].weight.dtype == torch.float32
     assert all(p.grad is None for p in module.parameters())
