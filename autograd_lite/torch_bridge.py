@@ -138,27 +138,29 @@ def _activation_to_torch(torch: Any, name: str) -> Any | None:
 
 
 def _layer_to_torch(torch: Any, index: int, layer: nn.Module) -> Any:
+    """The torch layer for one of ours; exact classes only (a subclass may compute anything)."""
+    ours = (nn.Linear, nn.Tanh, nn.Sigmoid, nn.ReLU, nn.LeakyReLU, nn.Identity, nn.Softmax)
+    if type(layer) not in (*ours, nn.Dropout):
+        raise ValueError(
+            f"to_torch: layer {index} ({layer!r}) has no PyTorch counterpart here "
+            f"(supported: {', '.join(SUPPORTED)})"
+        )
     if isinstance(layer, nn.Linear):
         bias = None if layer.bias is None else layer.bias.data
         return _linear_to_torch(torch, layer.weight.data, bias)
-    simple: dict[type[nn.Module], Any] = {
-        nn.Tanh: torch.nn.Tanh,
-        nn.Sigmoid: torch.nn.Sigmoid,
-        nn.ReLU: torch.nn.ReLU,
-        nn.Identity: torch.nn.Identity,
-    }
-    if type(layer) in simple:
-        return simple[type(layer)]()
     if isinstance(layer, nn.LeakyReLU):
         return torch.nn.LeakyReLU(layer.negative_slope)
     if isinstance(layer, nn.Softmax):
         return torch.nn.Softmax(dim=layer.dim)
     if isinstance(layer, nn.Dropout):
         return torch.nn.Dropout(layer.p)
-    raise ValueError(
-        f"to_torch: layer {index} ({layer!r}) has no PyTorch counterpart here; "
-        "supported layers: Linear, Tanh, Sigmoid, ReLU, LeakyReLU, Identity, Softmax, Dropout"
-    )
+    simple: dict[type[nn.Module], Any] = {
+        nn.Tanh: torch.nn.Tanh,
+        nn.Sigmoid: torch.nn.Sigmoid,
+        nn.ReLU: torch.nn.ReLU,
+        nn.Identity: torch.nn.Identity,
+    }
+    return simple[type(layer)]()
 
 
 def to_torch(model: Any) -> Any:

@@ -235,6 +235,13 @@ def test_unsupported_layers_are_named() -> None:
     with pytest.raises(ValueError, match=r"to_torch: layer 1 \(.*Square.*\) has no PyTorch"):
         nn.Sequential(nn.Linear(2, 2, rng=np.random.default_rng(0)), Square()).to_torch()
 
+    class Steep(nn.Tanh):  # a subclass of ours computes something else: refused too
+        def forward(self, x: Any) -> Any:
+            return super().forward(x * 2)
+
+    with pytest.raises(ValueError, match=r"to_torch: layer 0 \(Steep\(\)\)"):
+        nn.Sequential(Steep()).to_torch()
+
 
 @pytest.fixture(scope="module")
 def digits() -> data.Dataset:
