@@ -334,6 +334,9 @@ def _save_torch(file: PathOrFile, weights_or_model: Any, activations: Sequence[s
         try:
             with os.fdopen(handle, "wb") as stream:
                 torch.save(state, stream)
+            umask = os.umask(0o022)  # read it (there is no other way) and put it back
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0o600
             os.replace(temporary, file)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -62,6 +62,8 @@ def test_a_saved_pt_loads_into_pytorch_and_back(tmp_path: Path) -> None:
     for (W, b), (W2, b2) in zip(saved.weights, model.get_weights()):
         assert np.array_equal(W, W2) and np.array_equal(b, b2)
     assert not [p for p in tmp_path.iterdir() if p.name != "model.pt"]  # no temporary left
+    weights.save(tmp_path / "model.npz", model)
+    assert path.stat().st_mode == (tmp_path / "model.npz").stat().st_mode  # the usual mode
 
 
 def test_positions_follow_the_network(tmp_path: Path) -> None:
