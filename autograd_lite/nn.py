@@ -19,7 +19,9 @@ Both MLP kinds are built from and exported to the common weights format (a list 
 ``(W, b)`` float64 arrays, ``W`` shaped ``(n_out, n_in)``; see
 :mod:`autograd_lite.weights`) with ``from_weights`` / ``get_weights`` / ``set_weights``,
 and both have ``trace(x)``: the forward pass with every layer's pre-activation ``z`` and
-activation ``a`` (after a backward pass, ``z``'s gradient is the layer's delta).
+activation ``a`` (after a backward pass, ``z``'s gradient is the layer's delta). Both go
+to PyTorch with ``to_torch()``, and ``Sequential.from_torch(module)`` comes back (see
+:mod:`autograd_lite.torch_bridge`; PyTorch is an optional extra).
 
 Initialisation (``init=``), drawn from a NumPy ``Generator`` (``rng=``) or, without one,
 from Python's ``random`` (so ``random.seed`` reproduces it, as in micrograd); biases are 0:
