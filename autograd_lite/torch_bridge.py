@@ -420,7 +420,9 @@ def torch_code(
         "import torch",
         "from torch import nn",
         "",
-        f"# The {sizes} network of {path}, in float64 as in autograd-lite.",
+        # a name with a line break in it must not end the comment: it is shown escaped
+        f"# The {sizes} network of {path if path.isprintable() else repr(path)}, in float64 "
+        "as in autograd-lite.",
         "model = nn.Sequential(",
         *body,
         ").double()",

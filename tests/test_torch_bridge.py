@@ -362,3 +362,36 @@ def test_weights_from_a_state_dict_and_what_is_refused() -> None:
     for message, state in cases.items():
         with pytest.raises(WeightsFileError, match=message):
             torch_bridge.weights_from_state_dict(state, "model.pt")
+
+
+# ----------------------------------------------------------------------------- code
+
+
+@pytest.mark.parametrize(
+    "path", ["plain.npz", 'x"); import os; os.system("boom.npz', "back\\slash 'q'.npz", "é\n.pt"]
+)
+def test_the_printed_code_names_the_file_and_nothing_else(path: str) -> None:
+    """Whatever the file is called, the code is valid Python whose only string naming a
+    file is that name (a name cannot inject code)."""
+    import ast
+
+    pairs = [(np.ones((3, 2)), np.zeros(3)), (np.ones((1, 3)), np.zeros(1))]
+    keys = [("0.weight", "0.bias"), ("2.weight", "2.bias")] if path.endswith(".pt") else None
+    code = torch_bridge.torch_code(pairs, ["tanh", "linear"], path, keys=keys)
+    tree = ast.parse(code)
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    loads = [c for c in calls if isinstance(c.func, ast.Attribute) and c.func.attr == "load"]
+    assert len(loads) == 1 and isinstance(loads[0].args[0], ast.Constant)
+    assert loads[0].args[0].value == path
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    assert names <= {"np", "torch", "nn", "model", "arrays"}  # no os, no system
+
+
+def test_torch_code_refuses_what_it_cannot_write() -> None:
+    pairs = [(np.ones((3, 2)), np.zeros(3)), (np.ones((1, 3)), np.zeros(1))]
+    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
+        torch_bridge.torch_code(pairs, ["gelu", "linear"], "m.npz")
+    with pytest.raises(ValueError, match="softmax can only be the output activation"):
+        torch_bridge.torch_code(pairs, ["softmax", "linear"], "m.npz")
+    with pytest.raises(ValueError, match="1 activation names for 2 layers"):
+        torch_bridge.torch_code(pairs, ["tanh"], "m.npz")
