@@ -395,3 +395,10 @@ def test_torch_code_refuses_what_it_cannot_write() -> None:
         torch_bridge.torch_code(pairs, ["softmax", "linear"], "m.npz")
     with pytest.raises(ValueError, match="1 activation names for 2 layers"):
         torch_bridge.torch_code(pairs, ["tanh"], "m.npz")
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    results = doctest.testmod(torch_bridge)
+    assert results.failed == 0 and results.attempted >= 5
