@@ -358,14 +358,54 @@ def _torch_refusal(error: BaseException) -> str:
     return first
 
 
-def _load_torch(file: PathOrFile) -> SavedWeights:
-    """Read a PyTorch state dict with ``torch.load(..., weights_only=True)``."""
+# The most bytes a .pt file may hold (1 GiB: a 784-1024-1024-10 network is 15 MB).
+_TORCH_MAX_BYTES = 1 << 30
+
+
+def _check_torch_size(file: PathOrFile, name: str, max_bytes: int) -> None:
+    """Refuse, before ``torch.load`` allocates anything, a file whose contents would be
+    larger than ``max_bytes``: the sizes its zip entries declare (``torch.save`` stores
+    them uncompressed, so a compressed entry is refused too), or else its length."""
+    try:
+        if isinstance(file, (str, os.PathLike)):
+            with zipfile.ZipFile(file) as archive:
+                entries = archive.infolist()
+        else:
+            start = file.tell()
+            try:
+                with zipfile.ZipFile(file) as archive:
+                    entries = archive.infolist()
+            finally:
+                file.seek(start)
+    except (zipfile.BadZipFile, ValueError, OSError):
+        entries = None  # not a zip: torch.load says what it is, or refuses it
+    if entries is None:
+        if isinstance(file, (str, os.PathLike)) and os.path.isfile(file):
+            total = os.path.getsize(file)
+            if total > max_bytes:
+                raise WeightsFileError(f"{name} holds {total:,} bytes, more than {max_bytes:,}")
+        return
+    packed = [e.filename for e in entries if e.compress_type != zipfile.ZIP_STORED]
+    if packed:
+        raise WeightsFileError(
+            f"{name}: {packed[0]} is compressed, which torch.save never does: not a file "
+            "PyTorch wrote"
+        )
+    total = sum(e.file_size for e in entries)
+    if total > max_bytes:
+        raise WeightsFileError(f"{name} declares {total:,} bytes, more than {max_bytes:,}")
+
+
+def _load_torch(file: PathOrFile, max_bytes: int = _TORCH_MAX_BYTES) -> SavedWeights:
+    """Read a PyTorch state dict with ``torch.load(..., weights_only=True)``, within
+    ``max_bytes``; NaN or infinite weights are refused, as in an ``.npz`` file."""
     import pickle
 
-    from .torch_bridge import require_torch, weights_from_state_dict
+    from .torch_bridge import require_torch, state_dict_keys, weights_from_state_dict
 
     name = _describe(file)
     torch = require_torch(f"reading {name} (a PyTorch file)")
+    _check_torch_size(file, name, max_bytes)
     try:
         state = torch.load(file, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -377,6 +417,10 @@ def _load_torch(file: PathOrFile) -> SavedWeights:
             f"{_torch_refusal(error)}"
         ) from None
     weights = weights_from_state_dict(state, name)
+    for (W, b), keys in zip(weights, state_dict_keys(state, name)):
+        for key, array in zip(keys, (W, b)):
+            if key is not None and not np.all(np.isfinite(array)):
+                raise WeightsFileError(f"{name}: {key} holds NaN or infinite numbers")
     activations = None
     metadata = getattr(state, "_metadata", None)
     recorded = metadata.get(_TORCH_METADATA_KEY) if isinstance(metadata, dict) else None

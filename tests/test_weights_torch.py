@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -184,3 +185,23 @@ def test_a_failed_save_leaves_the_old_file(tmp_path: Path) -> None:
         weights.save(path, tensor_model(1).get_weights(), activations=["tanh"])
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+
+
+def test_bounds_and_non_finite_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "big.pt"
+    torch.save({"0.weight": torch.zeros(300, 300), "0.bias": torch.zeros(300)}, path)
+    assert weights.load(path).weights[0][0].shape == (300, 300)
+    with pytest.raises(
+        WeightsFileError, match=r"big.pt declares 3\d\d,\d\d\d bytes, more than 100,000"
+    ):
+        weights._load_torch(path, max_bytes=100_000)
+    nan = tmp_path / "nan.pt"
+    torch.save({"0.weight": torch.ones(2, 2), "0.bias": torch.tensor([0.0, float("nan")])}, nan)
+    with pytest.raises(WeightsFileError, match=r"nan.pt: 0.bias holds NaN or infinite numbers"):
+        weights.load(nan)
+    packed = tmp_path / "packed.pt"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            out.writestr(info.filename, source.read(info))
+    with pytest.raises(WeightsFileError, match=r"is compressed, which torch.save never does"):
+        weights.load(packed)
