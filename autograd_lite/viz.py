@@ -1181,3 +1181,158 @@ def _matplotlib_figure() -> Any:
             "pip install autograd-lite[plots]"
         ) from None
     return Figure
+
+
+# ----------------------------------------------------------------------------- the explorer page
+
+#: Graphs with more values than this open on the layer summary in :func:`explorer`.
+EXPLORER_MAX_NODES = 250
+
+
+def explorer(
+    root_or_model: Any,
+    x: Any = None,
+    y: Any = None,
+    *,
+    cost: str = "quadratic",
+    activation: str | None = None,
+    output_activation: str | None = None,
+    gradient: Any = None,
+    max_nodes: int = EXPLORER_MAX_NODES,
+    rankdir: str = "LR",
+    title: str | None = None,
+) -> Any:
+    """The backward pass as an interactive page: shown inline in Jupyter, ``.save(path)``.
+
+    ``root_or_model`` is one of:
+
+    - a ``Value`` or ``Tensor``: the page steps through ``root.backward(gradient)``;
+    - a network (``nn.MLP``, or a Tensor network with ``trace`` and ``get_weights``)
+      with an example ``x`` and target ``y``: the page steps through backpropagation of
+      ``cost`` (as :meth:`Stepper.for_mlp`), names nodes ``w^l_jk``, ``z^l_j``... and
+      shows the four equations BP1-BP4 with their numbers in closed form;
+    - a :class:`~autograd_lite.stepper.Stepper`: the page opens where the Stepper is
+      (after its ``position`` steps) and the Stepper is left as it was.
+
+    The page (see :mod:`autograd_lite.explorer`) holds everything it needs: the graph as
+    SVG, the engine's steps and their text, a script and styles; it works offline from
+    ``file://``. Graphs of more than ``max_nodes`` values open on the summary of
+    :func:`draw` (one box per layer of a network, per operation otherwise). Returns an
+    :class:`autograd_lite.explorer.Explorer`.
+
+    >>> from autograd_lite.value import Value
+    >>> x = Value(2.0, label="x")
+    >>> page = explorer((x * x + 1).tanh())
+    >>> "<svg" in page.html and 'id="explorer-data"' in page.html
+    True
+    """
+    from . import explorer as pages  # the page builder; it does not import this module
+    from .stepper import Stepper
+
+    if max_nodes < 1:
+        raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
+    if isinstance(root_or_model, Stepper):
+        stepper, own = root_or_model, False
+    elif hasattr(root_or_model, "trace") and hasattr(root_or_model, "get_weights"):
+        if x is None or y is None:
+            raise ValueError("explorer on a network needs an example x and a target y")
+        stepper = Stepper.for_mlp(
+            root_or_model,
+            x,
+            y,
+            cost=cost,
+            activation=activation,
+            output_activation=output_activation,
+        )
+        own = True
+        if title is None:
+            title = _explorer_title(root_or_model, stepper, cost)
+    else:
+        _check_root(root_or_model)
+        stepper, own = Stepper(root_or_model, gradient), True
+    try:
+        position = stepper.position if not own else 0
+        names = {node: stepper.names.name(node) for node in stepper.names.order}
+        summary = len(stepper.names.order) > max_nodes
+        groups = _explorer_groups(stepper, pages.network_roles(stepper), summary)
+        roles = pages.network_roles(stepper)
+        parameters = (
+            [node for node, role in roles.items() if role["role"] in ("w", "b")]
+            if roles is not None
+            else None
+        )
+        digraph = draw(
+            stepper.root,
+            rankdir=rankdir,
+            max_nodes=max_nodes,
+            group=groups,
+            labels=names,
+            parameters=parameters,
+        )
+        if shutil.which("dot") is None:
+            raise GraphvizNotFound(f"the Graphviz `dot` executable is missing; {INSTALL_HINT}")
+        try:
+            svg = digraph.pipe(format="svg", encoding="utf-8")
+        except graphviz.ExecutableNotFound:
+            raise GraphvizNotFound(
+                f"the Graphviz `dot` executable is missing; {INSTALL_HINT}"
+            ) from None
+        blocks = pages.summary_blocks(svg, groups) if summary and groups else None
+        text = pages.page(stepper, svg, title=title, blocks=blocks, position=position)
+    finally:
+        if own:
+            stepper.close()
+    return pages.Explorer(text)
+
+
+def _explorer_groups(
+    stepper: Any, roles: Mapping[Any, Mapping[str, Any]] | None, summary: bool
+) -> dict[Any, GroupName] | None:
+    """Groups for the page: a network's layers and neurons (clusters, and the boxes of its
+    summary); for an expression, no clusters, and one box per operation in a summary."""
+    if roles is None:
+        if not summary:
+            return None
+        return {
+            node: "output"
+            if node is stepper.root
+            else (node.op.name if node.op is not None and node.parents else "leaves")
+            for node in stepper.names.order
+        }
+    groups: dict[Any, GroupName] = {}
+    for node in stepper.names.order:
+        role = roles[node]
+        kind = role["role"]
+        if kind == "x":
+            groups[node] = "input"
+        elif kind in ("y", "C", "cost"):
+            groups[node] = "cost"
+        else:
+            layer = f"layer {role['layer']}"
+            groups[node] = (layer, f"neuron {role['neuron']}") if kind != "a" else layer
+
+    # Boxes of the summary in the order input, layers, cost.
+    def rank(item: tuple[Any, GroupName]) -> tuple[int, int]:
+        name = _as_path(item[1])[0]
+        if name == "input":
+            return (0, 0)
+        if name == "cost":
+            return (2, 0)
+        return (1, int(name.split()[1]))
+
+    return dict(sorted(groups.items(), key=rank))
+
+
+def _explorer_title(model: Any, stepper: Any, cost: str) -> str:
+    """``MLP 2-3-2 (sigmoid, quadratic cost): C = 0.0867403`` for the page's heading."""
+    from .stepper import format_number
+
+    sizes = getattr(model, "sizes", None)
+    if not isinstance(sizes, list):  # a Tensor network: sizes from its weights
+        sizes = [model.get_weights()[0][0].shape[1]] + [W.shape[0] for W, _ in model.get_weights()]
+    names = getattr(model, "activation_names", None) or []
+    activations = "/".join(dict.fromkeys(str(name) for name in names)) or "network"
+    shape = "-".join(str(size) for size in sizes)
+    data = stepper.root.data
+    loss = format_number(data) if not isinstance(data, np.ndarray) or data.size == 1 else ""
+    return f"MLP {shape} ({activations}, {cost} cost): C = {loss}".rstrip(" =:")
