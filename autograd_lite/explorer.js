@@ -193,7 +193,8 @@
       mark("o" + step.node, "on-path");
     }
     paths = paths.filter((p) => p);
-    if (!paths.length || !svg) return;
+    if (!svg) return;
+    if (!paths.length) return labelInside(step);
     let points = [];
     for (const path of paths) points = points.concat(reversedPoints(path, 24));
     const layer = document.createElementNS(svgNS, "g");
@@ -209,6 +210,23 @@
     label.setAttribute("y", String(middle.y - 6));
     label.setAttribute("class", "flow-label");
     label.textContent = "+= " + step.contribution;
+    layer.appendChild(label);
+    svg.querySelector("g.graph").appendChild(layer);
+    arrowLayer = layer;
+  }
+
+  // A step inside one box of the summary: its contribution written on the box.
+  function labelInside(step) {
+    const box = document.getElementById(nodes[step.input].block || "v" + step.input);
+    if (!box) return;
+    const bounds = box.getBBox();
+    const layer = document.createElementNS(svgNS, "g");
+    layer.setAttribute("id", "flow");
+    const label = document.createElementNS(svgNS, "text");
+    label.setAttribute("x", String(bounds.x + bounds.width / 2));
+    label.setAttribute("y", String(bounds.y - 4));
+    label.setAttribute("class", "flow-label");
+    label.textContent = "+= " + step.contribution + " (inside)";
     layer.appendChild(label);
     svg.querySelector("g.graph").appendChild(layer);
     arrowLayer = layer;
