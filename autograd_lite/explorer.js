@@ -224,7 +224,7 @@
     layer.setAttribute("id", "flow");
     const label = document.createElementNS(svgNS, "text");
     label.setAttribute("x", String(bounds.x + bounds.width / 2));
-    label.setAttribute("y", String(bounds.y - 4));
+    label.setAttribute("y", String(bounds.y + bounds.height + 14));
     label.setAttribute("class", "flow-label");
     label.textContent = "+= " + step.contribution + " (inside)";
     layer.appendChild(label);
@@ -339,13 +339,72 @@
 
   // ---------------------------------------------------------------- moving
 
-  function redraw(changed) {
+  function redraw(changed, everything) {
     clearArrow();
     for (const i of changed) drawNode(i);
-    if (position > F) drawArrow(steps[position - F - 1]);
-    else if (position > 0 && position <= F) mark("v" + forward[position - 1], "fwd");
-    for (const group of document.querySelectorAll(".flow-to, .flow-from")) group.dataset.flow = "";
+    let focus = null;
+    if (position > F) {
+      const step = steps[position - F - 1];
+      drawArrow(step);
+      focus = document.getElementById(data.summary ? nodes[step.input].block : "v" + step.input);
+    } else if (position > 0) {
+      mark("v" + forward[position - 1], "fwd");
+      focus = document.getElementById("v" + forward[position - 1]);
+    }
+    if (data.summary) updateBlocks(everything ? new Set(nodes.keys()) : changed);
+    if (focus) keepInView(focus);
     drawPanels();
+  }
+
+  // Scroll the graph's pane (only when needed) so that the node at work can be seen.
+  function keepInView(element) {
+    const pane = $("graph").getBoundingClientRect();
+    const box = element.getBoundingClientRect();
+    const inside = box.left >= pane.left && box.right <= pane.right &&
+      box.top >= pane.top && box.bottom <= pane.bottom;
+    if (!inside) element.scrollIntoView({ block: "center", inline: "center" });
+  }
+
+  // The boxes of a summary carry the norm of their gradients (and of their deltas, the
+  // gradients of the z nodes): the same numbers as the rest of the page, summed up.
+  const boxTexts = {};
+  if (data.summary) {
+    for (const id of Object.keys(blocks)) {
+      const box = document.getElementById(id);
+      if (!box) continue;
+      const texts = Array.from(box.getElementsByTagName("text"));
+      boxTexts[id] = {
+        grad: texts.find((t) => t.textContent.startsWith("\u2016grad\u2016")) || null,
+        delta: texts.find((t) => t.textContent.startsWith("\u2016\u03b4\u2016")) || null,
+      };
+    }
+  }
+
+  function norm(members) {
+    let squares = 0;
+    let any = false;
+    for (const i of members) {
+      const g = gradExact[i];
+      if (typeof g !== "number") continue;
+      squares += g * g;
+      any = true;
+    }
+    return any ? Math.sqrt(squares).toPrecision(4) : "-";
+  }
+
+  function updateBlocks(changed) {
+    const touched = new Set();
+    for (const i of changed) if (nodes[i].block) touched.add(nodes[i].block);
+    for (const id of touched) {
+      const texts = boxTexts[id];
+      if (!texts) continue;
+      const members = blocks[id];
+      if (texts.grad) texts.grad.textContent = "\u2016grad\u2016 " + norm(members);
+      if (texts.delta) {
+        const zs = members.filter((i) => nodes[i].role && nodes[i].role.role === "z");
+        texts.delta.textContent = "\u2016\u03b4\u2016 " + norm(zs);
+      }
+    }
   }
 
   function goTo(target) {
@@ -367,7 +426,7 @@
       if (before === F) everything = true;
     }
     if (everything) drawAll();
-    redraw(changed);
+    redraw(changed, everything);
   }
 
   function next() {
@@ -470,6 +529,7 @@
     addArrowHead();
     resetState();
     drawAll();
+    if (data.summary) updateBlocks(new Set(nodes.keys()));
     $("next").addEventListener("click", next);
     $("back").addEventListener("click", () => goTo(position - 1));
     $("run").addEventListener("click", () => goTo(last));

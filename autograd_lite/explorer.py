@@ -200,7 +200,7 @@ class _Network:
                 self.a[(role["layer"], role["neuron"])] = node
             elif role["role"] == "x":
                 self.a[(0, role["neuron"])] = node
-        for view in stepper.steps:
+        for view in _single_steps(stepper):
             form = view.closed_form
             role = roles.get(view.step.input, {})
             if form is not None and role.get("role") == "z":
@@ -309,6 +309,16 @@ class _Network:
         }
 
 
+def _single_steps(stepper: Stepper) -> list[StepView]:
+    views = [move for move in stepper.steps if isinstance(move, StepView)]
+    if len(views) != len(stepper.steps):
+        raise ValueError(
+            "the explorer shows one chain-rule step at a time: make the Stepper without "
+            "collapse=True"
+        )
+    return views
+
+
 def _data(
     stepper: Stepper,
     *,
@@ -320,7 +330,7 @@ def _data(
     index = {node: i for i, node in enumerate(order)}
     roles = network_roles(stepper)
     network = _Network(stepper, roles) if roles is not None else None
-    views = stepper.steps
+    views = _single_steps(stepper)
     taking_part = {view.step.input for view in views} | {stepper.root}
     first_before: dict[Any, Any] = {}
     last_after: dict[Any, Any] = {}

@@ -1265,14 +1265,16 @@ def explorer(
       with an example ``x`` and target ``y``: the page steps through backpropagation of
       ``cost`` (as :meth:`Stepper.for_mlp`), names nodes ``w^l_jk``, ``z^l_j``... and
       shows the four equations BP1-BP4 with their numbers in closed form;
+    - a network built by :func:`autograd_lite.naming.build_network` (what the command
+      line's ``--layers``, ``--weights``... describe), or its ``.graph``;
     - a :class:`~autograd_lite.stepper.Stepper`: the page opens where the Stepper is
       (after its ``position`` steps) and the Stepper is left as it was.
 
     The page (see :mod:`autograd_lite.explorer`) holds everything it needs: the graph as
     SVG, the engine's steps and their text, a script and styles; it works offline from
     ``file://``. Graphs of more than ``max_nodes`` values open on the summary of
-    :func:`draw` (one box per layer of a network, per operation otherwise). Returns an
-    :class:`autograd_lite.explorer.Explorer`.
+    :func:`draw` (one box per layer of a network, per level of depth otherwise), with
+    the same steps. Returns an :class:`autograd_lite.explorer.Explorer`.
 
     >>> from autograd_lite.value import Value
     >>> x = Value(2.0, label="x")
@@ -1281,47 +1283,50 @@ def explorer(
     True
     """
     from . import explorer as pages  # the page builder; it does not import this module
+    from .naming import Example, NetworkGraph
     from .stepper import Stepper
 
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
-    if isinstance(root_or_model, Stepper):
-        stepper, own = root_or_model, False
-    elif hasattr(root_or_model, "trace") and hasattr(root_or_model, "get_weights"):
+    own = True
+    subject = root_or_model
+    if isinstance(subject, Stepper):
+        stepper, own = subject, False
+    elif isinstance(subject, (Example, NetworkGraph)):
+        network = subject.graph if isinstance(subject, Example) else subject
+        stepper = Stepper.for_graph(network)
+        if title is None and isinstance(subject, Example):
+            title = f"{subject.describe()} = {format_number(network.root.data)}"
+    elif hasattr(subject, "trace") and hasattr(subject, "get_weights"):
         if x is None or y is None:
             raise ValueError("explorer on a network needs an example x and a target y")
         stepper = Stepper.for_mlp(
-            root_or_model,
+            subject,
             x,
             y,
             cost=cost,
             activation=activation,
             output_activation=output_activation,
         )
-        own = True
-        if title is None:
-            title = _explorer_title(root_or_model, stepper, cost)
+        if title is None and stepper.graph is not None:
+            title = f"{stepper.graph.title} = {format_number(np.sum(stepper.root.data))}"
     else:
-        _check_root(root_or_model)
-        stepper, own = Stepper(root_or_model, gradient), True
+        _check_root(subject)
+        stepper = Stepper(subject, gradient)
     try:
-        position = stepper.position if not own else 0
-        names = {node: stepper.names.name(node) for node in stepper.names.order}
-        summary = len(stepper.names.order) > max_nodes
-        groups = _explorer_groups(stepper, pages.network_roles(stepper), summary)
-        roles = pages.network_roles(stepper)
-        parameters = (
-            [node for node, role in roles.items() if role["role"] in ("w", "b")]
-            if roles is not None
-            else None
-        )
+        graph = stepper.graph
+        labels = stepper.names.custom
+        constants = list(graph.constants) if graph is not None else []
+        parameters = list(graph.parameters) if graph is not None else None
+        groups = dict(graph.groups) if graph is not None and graph.groups else None
         digraph = draw(
             stepper.root,
             rankdir=rankdir,
             max_nodes=max_nodes,
             group=groups,
-            labels=names,
+            labels=labels,
             parameters=parameters,
+            constants=constants,
         )
         if shutil.which("dot") is None:
             raise GraphvizNotFound(f"the Graphviz `dot` executable is missing; {INSTALL_HINT}")
@@ -1331,62 +1336,18 @@ def explorer(
             raise GraphvizNotFound(
                 f"the Graphviz `dot` executable is missing; {INSTALL_HINT}"
             ) from None
-        blocks = pages.summary_blocks(svg, groups) if summary and groups else None
-        text = pages.page(stepper, svg, title=title, blocks=blocks, position=position)
+        blocks = None
+        if len(stepper.names.order) > max_nodes:
+            layout = _Layout(stepper.root, labels, constants)
+            keys = _summary_keys(
+                layout, _group_function(groups), set(parameters) if parameters else None
+            )
+            boxes = {node: key[-1] for node, key in zip(layout.order, keys)}
+            blocks = pages.summary_blocks(svg, boxes)
+        text = pages.page(
+            stepper, svg, title=title, blocks=blocks, position=0 if own else stepper.position
+        )
     finally:
         if own:
             stepper.close()
     return pages.Explorer(text)
-
-
-def _explorer_groups(
-    stepper: Any, roles: Mapping[Any, Mapping[str, Any]] | None, summary: bool
-) -> dict[Any, GroupName] | None:
-    """Groups for the page: a network's layers and neurons (clusters, and the boxes of its
-    summary); for an expression, no clusters, and one box per operation in a summary."""
-    if roles is None:
-        if not summary:
-            return None
-        return {
-            node: "output"
-            if node is stepper.root
-            else (node.op.name if node.op is not None and node.parents else "leaves")
-            for node in stepper.names.order
-        }
-    groups: dict[Any, GroupName] = {}
-    for node in stepper.names.order:
-        role = roles[node]
-        kind = role["role"]
-        if kind == "x":
-            groups[node] = "input"
-        elif kind in ("y", "C", "cost"):
-            groups[node] = "cost"
-        else:
-            layer = f"layer {role['layer']}"
-            groups[node] = (layer, f"neuron {role['neuron']}") if kind != "a" else layer
-
-    # Boxes of the summary in the order input, layers, cost.
-    def rank(item: tuple[Any, GroupName]) -> tuple[int, int]:
-        name = _as_path(item[1])[0]
-        if name == "input":
-            return (0, 0)
-        if name == "cost":
-            return (2, 0)
-        return (1, int(name.split()[1]))
-
-    return dict(sorted(groups.items(), key=rank))
-
-
-def _explorer_title(model: Any, stepper: Any, cost: str) -> str:
-    """``MLP 2-3-2 (sigmoid, quadratic cost): C = 0.0867403`` for the page's heading."""
-    from .stepper import format_number
-
-    sizes = getattr(model, "sizes", None)
-    if not isinstance(sizes, list):  # a Tensor network: sizes from its weights
-        sizes = [model.get_weights()[0][0].shape[1]] + [W.shape[0] for W, _ in model.get_weights()]
-    names = getattr(model, "activation_names", None) or []
-    activations = "/".join(dict.fromkeys(str(name) for name in names)) or "network"
-    shape = "-".join(str(size) for size in sizes)
-    data = stepper.root.data
-    loss = format_number(data) if not isinstance(data, np.ndarray) or data.size == 1 else ""
-    return f"MLP {shape} ({activations}, {cost} cost): C = {loss}".rstrip(" =:")

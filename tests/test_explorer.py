@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import backprop, cli, explorer, nn, viz, weights
+from autograd_lite.naming import NetworkSpec, build_network, format_number
 from autograd_lite.parse import parse_expression
 from autograd_lite.stepper import Stepper
 from autograd_lite.value import Value
@@ -236,21 +237,23 @@ def explore(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     return status, capsys.readouterr().err
 
 
-@pytest.mark.usefixtures("only_explore")
-def test_explore_writes_the_same_network_as_step(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_explore_writes_the_network_step_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The same options give the same network and the same step texts as `step --all`."""
+    monkeypatch.setattr(cli, "COMMANDS", ("explore", "step"))
+    options = ["--layers", "2,3,2", "--seed", "4", "--cost", "mse"]
     out = tmp_path / "net.html"
-    status, err = explore(["--layers", "2,2,1", "--seed", "0", "-o", str(out)], capsys)
+    status, err = explore([*options, "-o", str(out)], capsys)
     assert status == 0 and err.startswith(f"wrote {out} (")
     data = page_data(out.read_text(encoding="utf-8"))
-    # `step --mlp 2,2,1 --seed 0`: the same seed gives the same network and example.
-    rng = np.random.default_rng(0)
-    model = nn.MLP(2, [2, 1], activation="sigmoid", output_activation="sigmoid", rng=rng)
-    x = [round(float(v), 4) for v in rng.uniform(-1.0, 1.0, size=2)]
-    y = [round(float(v), 4) for v in rng.uniform(0.0, 1.0, size=1)]
-    stepper = Stepper.for_mlp(model, x, y)
-    assert [s["text"] for s in data["steps"]] == [view.text() for view in stepper.steps]
+    assert cli.main(["step", *options, "--all"]) == 0
+    printed = capsys.readouterr().out
+    assert len(data["steps"]) > 50
+    for step in data["steps"]:
+        assert step["text"] + "\n" in printed
+    example = build_network(NetworkSpec(layers=(2, 3, 2), seed=4, cost="mse"))
+    assert data["title"] == f"{example.describe()} = {format_number(example.root.data)}"
 
 
 @pytest.mark.usefixtures("only_explore")
@@ -276,11 +279,12 @@ def test_explore_loads_weights(tmp_path: Path, capsys: pytest.CaptureFixture[str
         (["x*y", "--set", "x=1"], "y"),
         (["--layers", "2,0"], "--layers: expected layer sizes"),
         (["--layers", "2,2", "--activation", "swish"], "unknown activation 'swish'"),
-        (["--layers", "2,2", "--input", "1"], "--input: expected 2 numbers"),
+        (["--layers", "2,2", "--input", "1"], "--input: the input has 1 numbers"),
         (["--layers", "2,2", "--set", "x=1"], "--set gives values"),
         (["--layers", "60,40,1"], "too many steps"),
-        (["--weights", "missing.npz"], "no such file 'missing.npz'"),
-        ([*NEURON, "--input", "1"], "--input goes with a network"),
+        (["--weights", "missing.npz"], "--weights: no such file: missing.npz"),
+        ([*NEURON, "--input", "1"], "not both"),
+        (["--cost", "mse"], "the network options need --layers SIZES or --weights FILE"),
         ([*NEURON, "-o", "page.png"], "give a name ending in .html"),
         ([*NEURON, "-o", "no/such/dir/page.html"], "no such directory"),
         ([*NEURON, "--max-nodes", "0"], "--max-nodes must be at least 1"),
