@@ -384,13 +384,13 @@ def _backward(
     # Grad mode is set and restored directly: a context manager here costs about a
     # microsecond per pass, measurable on small Tensor networks.
     fast = observer is None and not create_graph
-    steps = _StepCounter(observer)
+    steps = None if fast else _StepCounter(observer)
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:
         for node in reversed(order):
             op = node.op
-            if not fast:
+            if steps is not None:
                 _propagate(node, node.parents, create_graph, steps)
                 continue
             upstream = node.grad

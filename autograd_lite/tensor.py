@@ -212,7 +212,7 @@ def _sigmoid_array(x: Any) -> Any:
     e = np.negative(x)
     _quietly(np.exp, e, e)
     e += 1.0
-    return np.divide(1.0, e, out=e)
+    return np.divide(1.0, e, e)
 
 
 def _log_softmax_array(x: Array, axis: int | None) -> Array:
@@ -295,6 +295,8 @@ def _maximum_rule_second(g: Any, out: Any, a: Any, b: Any) -> Any:
 def _matmul_rule_first(g: Any, out: Any, a: Any, b: Any) -> Any:
     # NumPy treats a 1-d first operand as a row and a 1-d second operand as a column; the
     # contribution keeps the batch dimensions of the output and the engine sums them away.
+    if b.ndim == 2 and a.ndim >= 2:  # the common case, a batch times a matrix
+        return g @ b.T
     if a.ndim == 1 and b.ndim == 1:
         return g * b
     if b.ndim == 1:  # (..., n, m) @ (m,): the gradient is the outer product g b^T
@@ -305,6 +307,8 @@ def _matmul_rule_first(g: Any, out: Any, a: Any, b: Any) -> Any:
 
 
 def _matmul_rule_second(g: Any, out: Any, a: Any, b: Any) -> Any:
+    if a.ndim == 2 and b.ndim >= 2:
+        return a.T @ g
     if a.ndim == 1 and b.ndim == 1:
         return g * a
     if a.ndim == 1:  # (n,) @ (..., n, m): the outer product a g^T, per batch
@@ -694,7 +698,7 @@ def _leaky_relu_op(slope: float) -> Op:
 @functools.lru_cache(maxsize=256)
 def _sum_op(axes: tuple[int, ...], keepdims: bool) -> Op:
     def rule(g: Any, out: Any, a: Any) -> Any:
-        kept = g if keepdims else g.reshape(_kept_shape(a.shape, axes))
+        kept = g if keepdims or g.ndim == 0 else g.reshape(_kept_shape(a.shape, axes))
         return _broadcast_to(kept, a.shape)
 
     return Op(
@@ -710,7 +714,7 @@ def _sum_op(axes: tuple[int, ...], keepdims: bool) -> Op:
 def _mean_op(axes: tuple[int, ...], keepdims: bool) -> Op:
     def rule(g: Any, out: Any, a: Any) -> Any:
         count = _reduced_count(a.shape, axes)
-        kept = g if keepdims else g.reshape(_kept_shape(a.shape, axes))
+        kept = g if keepdims or g.ndim == 0 else g.reshape(_kept_shape(a.shape, axes))
         return _broadcast_to(kept / count, a.shape)
 
     return Op(
@@ -1450,7 +1454,7 @@ class Tensor:
         axes = _axes(axis, self.data.ndim, "mean", self.shape)
         count = _reduced_count(self.data.shape, axes)
         data = self.data.sum(axis=None if axis is None else axes, keepdims=keepdims)
-        data = _quietly(np.divide, data, count)
+        data = data / count if count else _quietly(np.divide, data, count)
         return _node(data, (self,), _mean_op(axes, bool(keepdims)))
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -1617,7 +1621,8 @@ class Tensor:
         return node
 
     def _seed(self, create_graph: bool) -> Any:
-        ones = np.ones(self.data.shape, self.data.dtype)
+        ones = np.empty(self.data.shape, self.data.dtype)
+        ones.fill(1.0)  # np.ones, without its Python wrapper: once per backward pass
         return Tensor(ones) if create_graph else ones
 
     def _zeros_like(self) -> Array:
