@@ -436,7 +436,7 @@ def _address_svg(svg: str) -> str:
     Graphviz numbers its groups ``node1``, ``edge3`` in its own order; the names the
     renderer gave (``n4``, ``n4_op``, edges ``n0->n4_op``, summary boxes ``b2``) are in
     each group's ``<title>``. The page needs ids it can compute: ``v4`` (the value n4),
-    ``o4`` (its operation), ``e4-1`` (the edge of argument b into n4's operation),
+    ``o4`` (its operation), ``e4-2-0`` (the first edge from n2 into n4's operation),
     ``r4`` (from the operation to n4), ``k2`` (box b2), ``k0-2`` (between boxes). Two
     edges from the same node into one operation (``x * x``) are numbered in order.
     The XML prologue is dropped: the SVG goes inside HTML.
@@ -462,7 +462,7 @@ def _address_svg(svg: str) -> str:
             if tail_name and head_name and head_name.group(2) and not tail_name.group(2):
                 count = seen.get((tail, head), 0)
                 seen[(tail, head)] = count + 1
-                new_id = f"e{head_name.group(1)}-{count}"
+                new_id = f"e{head_name.group(1)}-{tail_name.group(1)}-{count}"
             elif tail_name and head_name and tail_name.group(2) and not head_name.group(2):
                 new_id = f"r{head_name.group(1)}"
             elif tail_block and head_block:
@@ -585,7 +585,9 @@ script-src '{script_hash}'; style-src 'unsafe-inline'">
 </header>
 <main>
   <section id="graph" aria-label="computation graph">
+<div id="canvas">
 {svg}
+</div>
   </section>
   <aside id="side">
     <div id="ask" hidden>

@@ -130,7 +130,9 @@ def test_every_step_has_its_edge_in_the_picture() -> None:
     x = Value(3.0, label="x")
     text = viz.explorer((x * x + x).tanh()).html
     data = page_data(text)
-    ids = set(re.findall(r'<g id="([^"]+)" class="(?:node|edge)"', text))
+    found = re.findall(r'<g id="([^"]+)" class="(?:node|edge)"', text)
+    ids = set(found)
+    assert len(ids) == len(found)  # every id names one element
     for i, node in enumerate(data["nodes"]):
         assert f"v{i}" in ids
         if node["op"]:
@@ -138,8 +140,9 @@ def test_every_step_has_its_edge_in_the_picture() -> None:
     for step in data["steps"]:
         inputs = data["nodes"][step["node"]]["inputs"]
         count = inputs[: step["pos"]].count(step["input"])
-        assert f"e{step['node']}-{count}" in ids
-    assert {"e1-0", "e1-1"} <= ids  # x * x: two edges from x into one operation
+        assert f"e{step['node']}-{step['input']}-{count}" in ids
+    assert {"e1-0-0", "e1-0-1"} <= ids  # x * x: two edges from x into one operation
+    assert "e2-1-0" in ids and "e2-0-0" in ids  # x*x + x: two inputs, one edge each
 
 
 def test_large_graphs_open_on_the_layer_summary() -> None:

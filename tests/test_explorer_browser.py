@@ -57,20 +57,36 @@ def engine_state(stepper: Stepper) -> list[Any]:
 # One round trip: where the page is, its gradients, the picture's grad texts, the panel.
 _STATE = """
 const texts = window.explorer.gradients().map((_, i) => {
-  const t = Array.from(document.getElementById('v' + i).getElementsByTagName('text'))
-    .filter((e) => e.textContent.startsWith('grad ')).pop();
-  return t ? t.textContent : null;
+  const field = document.getElementById('g' + i);
+  return field ? field.textContent : null;
 });
+// Where the step's arrow ends, and the box of the node it should reach.
+const line = document.querySelector('#flow polyline');
+const to = document.querySelector('#marks .flow-to');
+let arrow = null;
+if (line && to) {
+  const points = line.getAttribute('points').trim().split(' ');
+  const [x, y] = points[points.length - 1].split(',').map(Number);
+  const box = ['x', 'y', 'width', 'height'].map((a) => Number(to.getAttribute(a)));
+  arrow = [x, y, ...box, to.dataset.for];
+}
 return [window.explorer.position, window.explorer.gradients(), texts,
-        document.getElementById('step-text').textContent];
+        document.getElementById('step-text').textContent, arrow];
 """
 
 
 def check_position(browser: Browser, stepper: Stepper, forward: int) -> None:
     """The page at backward step ``stepper.position`` shows the Stepper's gradients, in
     its data, in the picture and in the step panel."""
-    where, grads, texts, panel = browser.run(_STATE)
+    where, grads, texts, panel, arrow = browser.run(_STATE)
     assert where == forward + stepper.position
+    if stepper.position:  # the arrow ends on the input that receives the gradient
+        assert arrow is not None
+        x, y, left, top, width, height, marked = arrow
+        assert left - 12 <= x <= left + width + 12 and top - 12 <= y <= top + height + 12
+        current = stepper.current
+        assert current is not None
+        assert marked == f"v{stepper.names.index[current.step.input]}"
     # Constants (targets, the 0.5 of the cost) get no step: the page says so, not a number.
     taking_part = [not stepper.names.is_constant(node) for node in stepper.names.order]
     expected = engine_state(stepper)
@@ -118,10 +134,11 @@ def test_neuron_gradients_equal_the_engines(browser: Browser, tmp_path: Path) ->
     open_page(browser, write_page(tmp_path, NEURON))
     assert position(browser) == 0
     # The forward pass first: values appear operation by operation.
-    assert browser.driver.find_element(By.ID, "v3").get_attribute("class") == "node pending"
+    field = browser.driver.find_element(By.ID, "d5")  # the data field of tanh(x*w + b)
+    assert (field.text, field.get_attribute("class")) == ("data ?", "field pending")
     for _ in range(3):
         browser.driver.find_element(By.ID, "next").click()
-    assert "data 0.706419" in browser.driver.find_element(By.ID, "v5").text
+    assert (field.text, field.get_attribute("class")) == ("data 0.706419", "field")
     root = parse_expression("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88})
     with Stepper(root) as stepper:
         walk(browser, stepper)
@@ -298,9 +315,9 @@ def test_summary_page_steps_per_layer_block(browser: Browser, tmp_path: Path) ->
         assert bool(browser.driver.find_elements(By.CSS_SELECTOR, "#flow .flow-line")) == across
         label = browser.driver.find_element(By.CSS_SELECTOR, "#flow .flow-label").text
         assert label.startswith("+= " + step["contribution"])
-        block = browser.driver.find_element(By.CSS_SELECTOR, "g.node[id^='k'].flow-to")
-        assert block.get_attribute("id") == nodes[step["input"]]["block"]
-    block.click()
+        block = browser.driver.find_element(By.CSS_SELECTOR, "#marks .flow-to")
+        assert block.get_attribute("data-for") == nodes[step["input"]]["block"]
+    browser.driver.find_element(By.ID, block.get_attribute("data-for")).click()
     assert "nodes in this box" in browser.driver.find_element(By.ID, "record").text
     assert browser.errors() == []
 
