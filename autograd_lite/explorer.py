@@ -45,8 +45,10 @@ _MAX_NUMBERS = 64
 
 
 # ----------------------------------------------------------------------------- the adapter
-# What the page needs from the stepper's naming and text, in one place: the names of
-# nodes, the text of a step, and the roles of a network's nodes (read from their names).
+# What the page takes from the stepper, in one place: the names of nodes (made by
+# autograd_lite.naming, as in the terminal and the pictures), the text of a step (the
+# terminal's), and the roles of a network's nodes (read from the literature's names that
+# naming gives them: w^l_jk, b^l_j, z^l_j, a^l_j, x_k, y_j, C).
 
 
 def _node_name(stepper: Stepper, node: Any) -> str:
@@ -324,7 +326,7 @@ def _data(
     *,
     title: str,
     blocks: Mapping[Any, str] | None,
-    position: int,
+    position: int | None,
 ) -> dict[str, Any]:
     order = stepper.names.order
     index = {node: i for i, node in enumerate(order)}
@@ -415,7 +417,7 @@ def _data(
         ),
         "network": network is not None,
         "summary": blocks is not None,
-        "position": len(forward) + position if position else 0,
+        "position": 0 if position is None else len(forward) + position,
     }
 
 
@@ -525,17 +527,17 @@ def page(
     *,
     title: str | None = None,
     blocks: Mapping[Any, str] | None = None,
-    position: int = 0,
+    position: int | None = None,
 ) -> str:
     """One self-contained HTML page for the backward pass that ``stepper`` recorded.
 
     ``svg`` is the graph as Graphviz drew it (:func:`autograd_lite.viz.draw` piped to
     SVG), its nodes named ``n0, n1, ...`` in the stepper's numbering; ``blocks`` maps
     nodes to the box (its id ``k2``) that stands for them when the picture is a summary.
-    ``position`` > 0 opens the page after that many backward steps (the forward pass
-    done); 0 opens it before the forward pass.
+    The page opens before the forward pass, or, with ``position``, after the forward
+    pass and that many backward steps (where a Stepper stands that hands over).
     """
-    if not 0 <= position <= len(stepper):
+    if position is not None and not 0 <= position <= len(stepper):
         raise ValueError(f"position must be between 0 and {len(stepper)}, got {position}")
     if title is None:
         title = f"backward pass of {_node_text(stepper, stepper.root)}"

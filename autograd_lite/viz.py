@@ -1356,7 +1356,7 @@ def explorer(
             boxes = {node: key[-1] for node, key in zip(layout.order, keys)}
             blocks = pages.summary_blocks(svg, boxes)
         text = pages.page(
-            stepper, svg, title=title, blocks=blocks, position=0 if own else stepper.position
+            stepper, svg, title=title, blocks=blocks, position=None if own else stepper.position
         )
     finally:
         if own:

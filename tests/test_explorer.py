@@ -91,7 +91,9 @@ def test_a_stepper_hands_over_its_position() -> None:
     assert data["position"] == len(data["forward"]) + 2
     assert stepper.position == 2 and not stepper.closed
     assert [node.grad for node in stepper.names.order] == grads
-    assert page_data(viz.explorer(root).html)["position"] == 0
+    assert page_data(viz.explorer(root).html)["position"] == 0  # before the forward pass
+    stepper.reset()  # at the start of the backward pass: the forward pass is done
+    assert page_data(viz.explorer(stepper).html)["position"] == len(data["forward"])
 
 
 def test_network_records_carry_the_closed_form() -> None:

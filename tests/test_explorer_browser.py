@@ -461,3 +461,13 @@ def test_page_from_an_installed_wheel(browser: Browser, tmp_path: Path) -> None:
     assert position(browser) == 8
     assert browser.driver.find_element(By.ID, "step-text").text.startswith("step 5 of 5")
     shutil.rmtree(fresh)
+
+
+def test_a_stepper_hands_over_its_position(browser: Browser, tmp_path: Path) -> None:
+    root = parse_expression("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88})
+    with Stepper(root) as stepper:
+        stepper.next()
+        stepper.next()
+        open_page(browser, viz.explorer(stepper).save(tmp_path / "handed.html"))
+        check_position(browser, stepper, forward=3)  # opens after the stepper's 2 steps
+        assert browser.driver.find_element(By.ID, "where").text == "backward 2 / 5"
