@@ -402,9 +402,18 @@ def test_notebook_with_two_explorers_converted_to_html(browser: Browser, tmp_pat
 def test_page_from_an_installed_wheel(browser: Browser, tmp_path: Path) -> None:
     """Build the wheel, install it into a fresh virtual environment (offline: numpy and
     graphviz are lent from this one, nothing else), write a page with its command."""
+    # Build from a copy of what the wheel is made of, so the checkout gets no build/.
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT / "autograd_lite",
+        source / "autograd_lite",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     wheels = tmp_path / "wheels"
     build = subprocess.run(
-        [*PIP, "wheel", str(ROOT), *OFFLINE, "--no-build-isolation", "-w", str(wheels)],
+        [*PIP, "wheel", str(source), *OFFLINE, "--no-build-isolation", "-w", str(wheels)],
         capture_output=True,
         text=True,
         timeout=300,
