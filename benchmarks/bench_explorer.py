@@ -21,6 +21,7 @@ The browser is the tests' one (tests/browser.py: Debian's chromium, network cut 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -51,6 +52,24 @@ function one() {
 }
 one();
 """
+
+
+def cpu_seconds(profile: str) -> float:
+    """CPU time used so far by the browser's processes (those started with ``profile``):
+    unlike wall time, it does not grow when other programs take the machine's cores."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if profile not in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
 
 
 def write(path: Path, *options: str) -> float:
@@ -117,6 +136,7 @@ def measure(browser: Browser, page: Path, count: int) -> None:
     ahead: list[list[float]] = [[], []]
     back: list[list[float]] = [[], []]
     chunks = max(1, min(count, steps) // 50)
+    cpu = cpu_seconds(browser.profile)
     for k in range(chunks):
         start = forward + (steps - 50) * k // max(1, chunks - 1)
         browser.run("window.explorer.goTo(arguments[0])", start)
@@ -124,6 +144,7 @@ def measure(browser: Browser, page: Path, count: int) -> None:
             script, frame = browser.driver.execute_async_script(_MEASURE, direction, 50)
             total[0] += script
             total[1] += frame
+    cpu = (cpu_seconds(browser.profile) - cpu) / (len(ahead[0]) + len(back[0])) * 1000
     started = time.perf_counter()
     browser.run("window.explorer.goTo(0); window.explorer.goTo(arguments[0])", forward + steps)
     jump = (time.perf_counter() - started) * 1000
@@ -132,6 +153,7 @@ def measure(browser: Browser, page: Path, count: int) -> None:
     print("  " + summary("Next, until the frame is drawn", ahead[1]))
     print("  " + summary("Back, script", back[0]))
     print("  " + summary("Back, until the frame is drawn", back[1]))
+    print(f"  CPU time of the browser's processes per step (all of them): {cpu:.1f} ms")
     print(f"  Reset then Run to end (two jumps, one round trip): {jump:.0f} ms")
 
 
