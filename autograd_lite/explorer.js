@@ -27,6 +27,7 @@
   const computed = new Array(nodes.length).fill(false); // forward value shown?
   const grad = new Array(nodes.length).fill(null); // index into what to show: text
   const gradExact = new Array(nodes.length).fill(null);
+  const gradShort = new Array(nodes.length).fill(null); // an array's norm, for the picture
   let selected = null; // index of the node whose record is shown
   let asking = false; // quiz: waiting for an answer
   const score = { right: 0, asked: 0 };
@@ -37,6 +38,7 @@
       computed[i] = nodes[i].op === null; // leaves are known before the forward pass
       grad[i] = null;
       gradExact[i] = null;
+      gradShort[i] = null;
     }
     position = 0;
   }
@@ -45,12 +47,14 @@
     for (let i = 0; i < nodes.length; i++) {
       grad[i] = nodes[i].grad0;
       gradExact[i] = nodes[i].grad0_x;
+      gradShort[i] = nodes[i].grad0_short;
     }
   }
 
   function clearGradients() {
     grad.fill(null);
     gradExact.fill(null);
+    gradShort.fill(null);
   }
 
   // Apply position p -> p + 1; returns the node that changed.
@@ -65,6 +69,7 @@
     const step = steps[p - F];
     grad[step.input] = step.after;
     gradExact[step.input] = step.after_x;
+    gradShort[step.input] = step.after_short;
     return step.input;
   }
 
@@ -80,6 +85,7 @@
     const step = steps[p - F];
     grad[step.input] = step.before;
     gradExact[step.input] = step.before_x;
+    gradShort[step.input] = step.before_short;
     return step.input;
   }
 
@@ -139,8 +145,9 @@
       span.classList.toggle("pending", !computed[i]);
       span.classList.toggle("complete", complete);
     }
-    if (view.dataSpan) view.dataSpan.textContent = "data " + (computed[i] ? node.data : "?");
-    if (view.gradSpan) view.gradSpan.textContent = "grad " + shortGrad(grad[i]);
+    const shown = computed[i] ? node.data_short || node.data : "?";
+    if (view.dataSpan) view.dataSpan.textContent = "data " + shown;
+    if (view.gradSpan) view.gradSpan.textContent = "grad " + shortGrad(gradShort[i] || grad[i]);
   }
 
   // Has node i received all its gradient at the current position?
@@ -291,7 +298,7 @@
     label.setAttribute("x", String(middle.x));
     label.setAttribute("y", String(middle.y - 6));
     label.setAttribute("class", "flow-label");
-    label.textContent = "+= " + step.contribution;
+    label.textContent = "+= " + (step.contribution_short || step.contribution);
     layer.appendChild(label);
     overlayGroup.appendChild(layer);
     arrowLayer = layer;
@@ -309,7 +316,7 @@
     label.setAttribute("x", String(bounds.x + bounds.width / 2));
     label.setAttribute("y", String(bounds.y + bounds.height + 14));
     label.setAttribute("class", "flow-label");
-    label.textContent = "+= " + step.contribution + " (inside)";
+    label.textContent = "+= " + (step.contribution_short || step.contribution) + " (inside)";
     layer.appendChild(label);
     overlayGroup.appendChild(layer);
     arrowLayer = layer;

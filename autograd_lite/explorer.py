@@ -143,6 +143,18 @@ def _number(x: Any) -> Any:
     return value if math.isfinite(value) else str(value)
 
 
+def _short(x: Any) -> str | None:
+    """What the picture shows of an array (its norm), where the whole would not fit; None
+    for numbers, shown whole."""
+    if hasattr(x, "data") and hasattr(x, "parents"):
+        x = x.data
+    if not isinstance(x, np.ndarray) or x.size <= 1:
+        return None
+    with np.errstate(all="ignore"):
+        norm = float(np.linalg.norm(x.ravel().astype(np.float64)))
+    return f"{x.shape} norm {format_number(norm)}"
+
+
 def _scalar(x: Any) -> float | None:
     if x is None:
         return None
@@ -354,8 +366,10 @@ def _data(
             "words": op.explanation if op is not None and node.parents else "",
             "inputs": [index[p] for p in node.parents] if op is not None else [],
             "data": format_value(node.data),
+            "data_short": _short(node.data),
             "data_x": _number(node.data),
             "grad0": format_value(start) if node in taking_part else "none (not needed)",
+            "grad0_short": _short(start),
             "grad0_x": _number(start),
             "final": format_value(final),
             "final_x": _number(final),
@@ -383,6 +397,9 @@ def _data(
                 "pos": step.position,
                 "before": format_value(step.before),
                 "after": format_value(step.after),
+                "before_short": _short(step.before),
+                "after_short": _short(step.after),
+                "contribution_short": _short(step.contribution),
                 "after_x": _number(step.after),
                 "before_x": _number(step.before),
                 "contribution": format_value(step.contribution),

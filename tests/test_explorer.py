@@ -341,3 +341,23 @@ def test_explore_from_the_command_line(tmp_path: Path) -> None:
         timeout=120,
     ).stdout
     assert "explore" in help_text
+
+
+def test_arrays_are_shown_whole_in_the_panel_and_by_their_norm_in_the_picture() -> None:
+    from autograd_lite import Tensor
+
+    W = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    X = Tensor(np.ones((4, 3)))
+    root = (X @ W.T).tanh().sum()
+    data = page_data(viz.explorer(root).html)
+    stepper = Stepper(root)
+    for record, view in zip(data["steps"], stepper.steps):
+        assert record["text"] == view.text()
+        after = view.step.after
+        if isinstance(after, np.ndarray) and after.size > 1:
+            norm = format_number(np.linalg.norm(after))
+            assert record["after_short"] == f"{after.shape} norm {norm}"
+            assert record["after_x"] == after.tolist()  # every number, for the tests' checks
+        else:
+            assert record["after_short"] is None
+    stepper.close()
