@@ -92,7 +92,8 @@ def add_network_arguments(parser: argparse.ArgumentParser, *, layers_default: st
     group.add_argument(
         "--weights",
         metavar="FILE",
-        help="a saved network (.npz from train --save): its layers and activations",
+        help="a saved network (.npz from train --save, or a PyTorch state dict .pt): its "
+        "layers and activations",
     )
     group.add_argument(
         "--input", metavar="NUMBERS", help="the example's input, e.g. 0.5,-1 (default: drawn)"
@@ -162,6 +163,8 @@ def build_example(args: argparse.Namespace, limit: int, too_many: str, batch: in
         raise UsageError(f"--weights: {error}") from None
     except OSError as error:
         raise UsageError(f"--weights: cannot read {args.weights}: {error.strerror}") from None
+    except ImportError as error:  # a .pt file without PyTorch: the message names the extra
+        raise UsageError(f"--weights: {error}") from None
     except ValueError as error:
         option = _option_of(str(error))
         raise UsageError(f"{option}{error}") from None

@@ -74,6 +74,7 @@ examples:
       --optimizer sgd --lr 3.0 --batch 10 --epochs 30
   autograd-lite train --data moons --engine value --epochs 20 --plot moons.png
   autograd-lite train --data spirals --save spirals.npz --json
+  autograd-lite train --data digits --save digits.pt     # a PyTorch state dict
   autograd-lite train --data digits --optimizer lbfgs --plot-units units.png
   autograd-lite train --data xor --layers 2,4,1 --optimizer newton --epochs 30
 
@@ -161,7 +162,12 @@ def register(subparsers: Any) -> None:
         help="Tensor (batches, fast) or Value (one scalar node per number, slow) (tensor)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of data, weights, order (0)")
-    parser.add_argument("--save", metavar="FILE", help="write the trained weights (.npz)")
+    parser.add_argument(
+        "--save",
+        metavar="FILE",
+        help="write the trained weights (.npz; .pt: a PyTorch state dict that "
+        "load_state_dict takes)",
+    )
     parser.add_argument("--plot", metavar="FILE", help="write a PNG of the training")
     parser.add_argument(
         "--plot-units",
@@ -343,6 +349,13 @@ def _check_extras(
                 f"{pictures[0]} needs matplotlib, which is not installed: "
                 "pip install autograd-lite[plots]"
             ) from None
+    if args.save and args.save.lower().endswith(weights.TORCH_SUFFIXES):
+        from ..torch_bridge import TorchNotInstalled, require_torch
+
+        try:
+            require_torch(f"--save {args.save} (a PyTorch state dict)")
+        except TorchNotInstalled as error:
+            raise UsageError(str(error)) from None
     if settings["optimizer"] == "cg":
         try:
             import scipy.optimize  # noqa: F401
