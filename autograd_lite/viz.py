@@ -1103,11 +1103,11 @@ def draw_step(stepper: Any, *, network: naming.NetworkGraph | None = None, **opt
     """
     network = network or getattr(stepper, "graph", None)
     labels = {node: pretty(stepper.names.name(node)) for node in stepper.names.order}
+    options.setdefault("constants", stepper.names.constants)
     notes: dict[Any, str] = {}
     if network is not None:
         options.setdefault("group", network.groups)
         options.setdefault("parameters", network.parameters)
-        options.setdefault("constants", network.constants)
         for layer in network.zs:
             for z in layer:
                 symbol = pretty(f"delta^{network.names[z][2:]}")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..naming import number_leaves
 from . import UsageError
 from .common import (
     add_expression_arguments,
@@ -123,11 +124,16 @@ def run(args: argparse.Namespace) -> int:
                 flag = "--" + option.replace("_", "-")
                 raise UsageError(f"{flag} describes a network: add --layers SIZES")
         root = _expression(args)
+        numbers = number_leaves(root)  # every variable has a name: these need no gradient
         if args.text:
-            result = viz.text(root)
+            result = viz.text(root, constants=numbers)
         else:
             digraph = viz.draw(
-                root, rankdir=args.rankdir, legend=args.legend, max_nodes=args.max_nodes
+                root,
+                rankdir=args.rankdir,
+                legend=args.legend,
+                max_nodes=args.max_nodes,
+                constants=numbers,
             )
 
     if args.output is None:

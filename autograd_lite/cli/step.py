@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..naming import format_number
+from ..naming import format_number, number_leaves
 from ..stepper import Stepper, format_value
 from . import UsageError
 from .common import (
@@ -154,7 +154,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _expression(args: argparse.Namespace) -> tuple[Any, str]:
     root = parse_expression_arguments(args)
-    stepper = Stepper(root, collapse=args.collapse)
+    # every variable has a name: the unnamed leaves are the numbers written into it
+    stepper = Stepper(root, constants=number_leaves(root), collapse=args.collapse)
     return stepper, f"{stepper.names.text(root)} = {format_number(root.data)}"
 
 
