@@ -1263,6 +1263,7 @@ def explorer(
     activation: str | None = None,
     output_activation: str | None = None,
     gradient: Any = None,
+    constants: Iterable[Any] = (),
     max_nodes: int = EXPLORER_MAX_NODES,
     rankdir: str = "LR",
     title: str | None = None,
@@ -1271,7 +1272,9 @@ def explorer(
 
     ``root_or_model`` is one of:
 
-    - a ``Value`` or ``Tensor``: the page steps through ``root.backward(gradient)``;
+    - a ``Value`` or ``Tensor``: the page steps through ``root.backward(gradient)``
+      (``constants``: leaves nobody needs the gradient of, which get no step, as in
+      :class:`~autograd_lite.stepper.Stepper`);
     - a network (``nn.MLP``, or a Tensor network with ``trace`` and ``get_weights``)
       with an example ``x`` and target ``y``: the page steps through backpropagation of
       ``cost`` (as :meth:`Stepper.for_mlp`), names nodes ``w^l_jk``, ``z^l_j``... and
@@ -1323,11 +1326,11 @@ def explorer(
             title = f"{stepper.graph.title} = {format_number(np.sum(stepper.root.data))}"
     else:
         _check_root(subject)
-        stepper = Stepper(subject, gradient)
+        stepper = Stepper(subject, gradient, constants=list(constants))
     try:
         graph = stepper.graph
         labels = stepper.names.custom
-        constants = list(graph.constants) if graph is not None else []
+        constants = list(graph.constants) if graph is not None else list(constants)
         parameters = list(graph.parameters) if graph is not None else None
         groups = dict(graph.groups) if graph is not None and graph.groups else None
         digraph = draw(

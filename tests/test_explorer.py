@@ -242,23 +242,37 @@ def explore(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     return status, capsys.readouterr().err
 
 
-def test_explore_writes_the_network_step_shows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--layers", "2,3,2", "--seed", "4", "--cost", "mse"],
+        ["x**3 + 0.5*x", "--set", "x=2"],  # numbers in an expression get no step
+    ],
+)
+def test_explore_shows_the_steps_step_shows(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
 ) -> None:
-    """The same options give the same network and the same step texts as `step --all`."""
+    """The same options give the same graph and the same step texts as `step --all`."""
     monkeypatch.setattr(cli, "COMMANDS", ("explore", "step"))
-    options = ["--layers", "2,3,2", "--seed", "4", "--cost", "mse"]
-    out = tmp_path / "net.html"
+    out = tmp_path / "page.html"
     status, err = explore([*options, "-o", str(out)], capsys)
     assert status == 0 and err.startswith(f"wrote {out} (")
     data = page_data(out.read_text(encoding="utf-8"))
     assert cli.main(["step", *options, "--all"]) == 0
     printed = capsys.readouterr().out
-    assert len(data["steps"]) > 50
+    shown = [line for line in printed.splitlines() if line.startswith("step ")]
+    assert [step["text"].splitlines()[0] for step in data["steps"]] == shown
     for step in data["steps"]:
         assert step["text"] + "\n" in printed
-    example = build_network(NetworkSpec(layers=(2, 3, 2), seed=4, cost="mse"))
-    assert data["title"] == f"{example.describe()} = {format_number(example.root.data)}"
+    if options[0] == "--layers":
+        assert len(data["steps"]) > 50
+        example = build_network(NetworkSpec(layers=(2, 3, 2), seed=4, cost="mse"))
+        assert data["title"] == f"{example.describe()} = {format_number(example.root.data)}"
+    else:
+        assert len(data["steps"]) == 4
 
 
 @pytest.mark.usefixtures("only_explore")

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..naming import number_leaves
 from . import UsageError
 from .common import (
     add_expression_arguments,
@@ -95,10 +96,12 @@ def run(args: argparse.Namespace) -> int:
         if args.assignments:
             raise UsageError("--set gives values to an expression's variables; use --input")
         subject = build_example(args, _MAX_WEIGHTS, "make too many steps to walk through")
+        options: dict[str, Any] = {}
     else:
         subject = parse_expression_arguments(args)
+        options = {"constants": number_leaves(subject)}  # as `step`: numbers get no step
     try:
-        page = viz.explorer(subject, max_nodes=args.max_nodes)
+        page = viz.explorer(subject, max_nodes=args.max_nodes, **options)
     except viz.GraphvizNotFound as error:
         raise UsageError(str(error)) from None
     except ValueError as error:
