@@ -29,16 +29,17 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .naming import Example, NetworkGraph
 from .stepper import Stepper, StepView, argument_name, format_number, format_value
 
-__all__ = ["Explorer", "network_roles", "page"]
+__all__ = ["Explorer", "is_stepper", "network_roles", "page", "stepper_for", "summary_blocks"]
 
 # Arrays with more numbers than this travel as text only (their summary), not as numbers.
 _MAX_NUMBERS = 64
@@ -121,6 +122,48 @@ def network_roles(stepper: Stepper) -> dict[Any, dict[str, Any]] | None:
     for node in names.order:
         roles.setdefault(node, {"role": "cost"})
     return roles
+
+
+def is_stepper(subject: Any) -> bool:
+    return isinstance(subject, Stepper)
+
+
+def stepper_for(
+    subject: Any,
+    x: Any = None,
+    y: Any = None,
+    *,
+    cost: str = "quadratic",
+    activation: str | None = None,
+    output_activation: str | None = None,
+    gradient: Any = None,
+    constants: Iterable[Any] = (),
+    title: str | None = None,
+) -> tuple[Stepper, bool, str | None]:
+    """The Stepper a page shows for ``subject`` (see :func:`autograd_lite.viz.explorer`),
+    whether the page made it (and must close it), and the page's title.
+
+    ``subject`` is a Stepper (handed over as it is), a network described by
+    :func:`autograd_lite.naming.build_network` (or its graph), a network with an example
+    ``x`` and target ``y``, or a ``Value`` / ``Tensor`` root.
+    """
+    if isinstance(subject, Stepper):
+        return subject, False, title
+    if isinstance(subject, (Example, NetworkGraph)):
+        network = subject.graph if isinstance(subject, Example) else subject
+        if title is None and isinstance(subject, Example):
+            title = f"{subject.describe()} = {format_number(network.root.data)}"
+        return Stepper.for_graph(network), True, title
+    if hasattr(subject, "trace") and hasattr(subject, "get_weights"):
+        if x is None or y is None:
+            raise ValueError("explorer on a network needs an example x and a target y")
+        stepper = Stepper.for_mlp(
+            subject, x, y, cost=cost, activation=activation, output_activation=output_activation
+        )
+        if title is None and stepper.graph is not None:
+            title = f"{stepper.graph.title} = {format_number(np.sum(stepper.root.data))}"
+        return stepper, True, title
+    return Stepper(subject, gradient, constants=list(constants)), True, title
 
 
 # ----------------------------------------------------------------------------- numbers

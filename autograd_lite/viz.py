@@ -1296,37 +1296,26 @@ def explorer(
     >>> "<svg" in page.html and 'id="explorer-data"' in page.html
     True
     """
-    from . import explorer as pages  # the page builder; it does not import this module
-    from .naming import Example, NetworkGraph
-    from .stepper import Stepper
+    # The page builder (it makes the Stepper; it imports neither this module nor graphviz).
+    from . import explorer as pages
 
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
-    own = True
-    subject = root_or_model
-    if isinstance(subject, Stepper):
-        stepper, own = subject, False
-    elif isinstance(subject, (Example, NetworkGraph)):
-        network = subject.graph if isinstance(subject, Example) else subject
-        stepper = Stepper.for_graph(network)
-        if title is None and isinstance(subject, Example):
-            title = f"{subject.describe()} = {format_number(network.root.data)}"
-    elif hasattr(subject, "trace") and hasattr(subject, "get_weights"):
-        if x is None or y is None:
-            raise ValueError("explorer on a network needs an example x and a target y")
-        stepper = Stepper.for_mlp(
-            subject,
-            x,
-            y,
-            cost=cost,
-            activation=activation,
-            output_activation=output_activation,
-        )
-        if title is None and stepper.graph is not None:
-            title = f"{stepper.graph.title} = {format_number(np.sum(stepper.root.data))}"
-    else:
-        _check_root(subject)
-        stepper = Stepper(subject, gradient, constants=list(constants))
+    # A network (nn.MLP, naming.Example or NetworkGraph) or a Stepper; else a node.
+    network = hasattr(root_or_model, "get_weights") or hasattr(root_or_model, "graph")
+    if not network and not pages.is_stepper(root_or_model):
+        _check_root(root_or_model)
+    stepper, own, title = pages.stepper_for(
+        root_or_model,
+        x,
+        y,
+        cost=cost,
+        activation=activation,
+        output_activation=output_activation,
+        gradient=gradient,
+        constants=constants,
+        title=title,
+    )
     try:
         graph = stepper.graph
         labels = stepper.names.custom

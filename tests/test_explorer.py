@@ -375,3 +375,20 @@ def test_arrays_are_shown_whole_in_the_panel_and_by_their_norm_in_the_picture() 
         else:
             assert record["after_short"] is None
     stepper.close()
+
+
+def test_the_page_builder_imports_neither_the_renderer_nor_graphviz() -> None:
+    """viz.explorer draws and calls the page builder; the builder never calls back (no
+    circle between presentation modules), and graphviz stays viz's alone."""
+    import ast
+
+    tree = ast.parse((ROOT / "autograd_lite" / "explorer.py").read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            names.add(node.module or "")
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    assert not names & {"viz", "graphviz", "cli"}
+    assert "stepper" in names  # the steps it shows are the Stepper's (the engine's)
