@@ -198,6 +198,15 @@ def _short(x: Any) -> str | None:
     return f"{x.shape} norm {format_number(norm)}"
 
 
+def _add_short(record: dict[str, Any], **values: Any) -> None:
+    """Add the picture's short forms of arrays (only arrays have one: it keeps pages of
+    scalar graphs small)."""
+    for key, value in values.items():
+        short = _short(value)
+        if short is not None:
+            record[key] = short
+
+
 def _scalar(x: Any) -> float | None:
     if x is None:
         return None
@@ -409,10 +418,8 @@ def _data(
             "words": op.explanation if op is not None and node.parents else "",
             "inputs": [index[p] for p in node.parents] if op is not None else [],
             "data": format_value(node.data),
-            "data_short": _short(node.data),
             "data_x": _number(node.data),
             "grad0": format_value(start) if node in taking_part else "none (not needed)",
-            "grad0_short": _short(start),
             "grad0_x": _number(start),
             "final": format_value(final),
             "final_x": _number(final),
@@ -421,6 +428,7 @@ def _data(
         }
         if isinstance(node.data, np.ndarray):
             record["shape"] = list(node.data.shape)
+            _add_short(record, data_short=node.data, grad0_short=start)
         if roles is not None:
             record["role"] = roles[node]
         if network is not None:
@@ -433,29 +441,31 @@ def _data(
     for view in views:
         step = view.step
         local = view.local_derivative
-        steps.append(
-            {
-                "node": index[step.node],
-                "input": index[step.input],
-                "pos": step.position,
-                "before": format_value(step.before),
-                "after": format_value(step.after),
-                "before_short": _short(step.before),
-                "after_short": _short(step.after),
-                "contribution_short": _short(step.contribution),
-                "after_x": _number(step.after),
-                "before_x": _number(step.before),
-                "contribution": format_value(step.contribution),
-                "contribution_x": _number(step.contribution),
-                "local": None if local is None else format_number(local),
-                "upstream": format_value(step.upstream),
-                "text": _step_text(view),
-                "summary": view.summary(),
-                "words": view.explanation,
-                "grad_of": view.grad_of,
-                "bp": network.at_work(view) if network is not None else None,
-            }
+        record = {
+            "node": index[step.node],
+            "input": index[step.input],
+            "pos": step.position,
+            "before": format_value(step.before),
+            "after": format_value(step.after),
+            "after_x": _number(step.after),
+            "before_x": _number(step.before),
+            "contribution": format_value(step.contribution),
+            "contribution_x": _number(step.contribution),
+            "local": None if local is None else format_number(local),
+            "upstream": format_value(step.upstream),
+            "text": _step_text(view),
+            "summary": view.summary(),
+            "words": view.explanation,
+            "grad_of": view.grad_of,
+            "bp": network.at_work(view) if network is not None else None,
+        }
+        _add_short(
+            record,
+            before_short=step.before,
+            after_short=step.after,
+            contribution_short=step.contribution,
         )
+        steps.append(record)
 
     root_text = _node_text(stepper, stepper.root)
     count = len(views)
