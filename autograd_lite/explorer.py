@@ -6,8 +6,9 @@ of its graph into one HTML file that needs nothing else: the script
 (``explorer.js``, kept beside this module), the styles (``explorer.css``) and the
 picture are put inside it, so it works from ``file://``, offline and as an e-mail
 attachment. :class:`Explorer` wraps a page for Jupyter (``_repr_html_``) and saves it.
-Most people call :func:`autograd_lite.viz.explorer`, which draws the graph and builds
-the Stepper.
+Most people call :func:`autograd_lite.viz.explorer`, which draws the graph (the
+renderer is the only module that imports Graphviz) and asks :func:`stepper_for` here for
+the Stepper; this module imports neither the renderer nor Graphviz.
 
 Everything the page shows comes from Python: each step's gradients before and after
 (as the engine recorded them), the stepper's text for it, the numbers of the closed
@@ -15,7 +16,14 @@ form. The script only chooses which of these to show, so the page cannot disagre
 ``backward()``. All of it travels as JSON in a ``<script type="application/json">``
 element with ``<``, ``>`` and ``&`` escaped, and the script puts text on the page with
 ``textContent`` only, so a label such as ``<img src=x onerror=alert(1)>`` is shown as
-those characters and never runs.
+those characters and never runs; the page's content security policy lets only its own
+script run (by its hash) and fetch nothing.
+
+The picture is never changed after the page loads: a large SVG is repainted whole when
+one of its texts changes, which made a step on a graph of 1,000 values take hundreds of
+milliseconds. Each node's data and grad fields are HTML text laid over the picture, and
+the step's arrow and outlines are drawn on a transparent overlay, so a step redraws a
+few small things (see ``benchmarks/bench_explorer.py``).
 """
 
 from __future__ import annotations
