@@ -60,6 +60,8 @@ __all__ = [
     "grad_mode",
     "zero_grad",
     "sum_to_shape",
+    "is_node",
+    "mixed_kinds_error",
 ]
 
 # A local vector-Jacobian rule: rule(upstream, output, *inputs) -> contribution.
@@ -482,3 +484,22 @@ def zero_grad(*nodes_or_collections: Any) -> None:
         nodes = [item] if hasattr(item, "zero_grad") else list(item)
         for node in nodes:
             node.zero_grad()
+
+
+def is_node(x: Any) -> bool:
+    """True for a node of any kind (a ``Value``, a ``Tensor``): what the functional API takes."""
+    return hasattr(type(x), "_as_input") and hasattr(type(x), "backward")
+
+
+def mixed_kinds_error(one: Any, other: Any) -> TypeError:
+    """The error for an operation that combines two node kinds (a Value and a Tensor).
+
+    ``one`` and ``other`` are the operands (or their classes). Kept in this one place so
+    that the rule can change in one place: today the kinds do not mix in one graph.
+    """
+    names = [x.__name__ if isinstance(x, type) else type(x).__name__ for x in (one, other)]
+    return TypeError(
+        f"cannot combine a {names[0]} with a {names[1]}: build the computation from one "
+        "kind, or convert explicitly with Tensor(v.data) or Value(t.item()) (a constant: "
+        "no gradient flows back through the conversion)"
+    )

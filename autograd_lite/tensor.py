@@ -17,11 +17,13 @@ the output and the engine sums each back to its input's shape
 (:func:`~autograd_lite.engine.sum_to_shape`), one visible step.
 
 Numerics follow PyTorch in float64: ``log(0) = -inf``, ``log(-1) = nan``,
-``exp(1000) = inf``, ``1 / 0 = inf``, ``sigmoid(-1000) = 0``. Functions whose ordinary
-inputs give infinities or NaN (exp, log, sqrt, division, powers, the sigmoid and
-softmax family, and every backward pass) return them without NumPy's RuntimeWarnings.
-Plain ``+ - * @`` and ``linear`` stay on NumPy's fastest path: like NumPy, they warn
-only when finite numbers overflow (1e308 * 10).
+``exp(1000) = inf``, ``1 / 0 = inf``, ``sigmoid(-1000) = 0``; a Python int no float can
+hold (``10**400``) rounds to ``inf``, in ``Tensor(...)`` and in arithmetic alike. A Tensor
+does not mix with a Value in one expression (a clear ``TypeError`` says how to convert).
+Functions whose ordinary inputs give infinities or NaN (exp, log, sqrt, division, powers,
+the sigmoid and softmax family, and every backward pass) return them without NumPy's
+RuntimeWarnings. Plain ``+ - * @`` and ``linear`` stay on NumPy's fastest path: like
+NumPy, they warn only when finite numbers overflow (1e308 * 10).
 
 >>> x = Tensor([[1.0, -2.0, 3.0]], requires_grad=True)
 >>> loss = (x * x).sum()
@@ -553,6 +555,14 @@ def _as_array(data: Any) -> Array:
         return array
     if array.dtype.kind in "biuf":  # bools, ints, other floats
         return array.astype(np.float64)
+    if array.dtype.kind == "O" and array.size and all(_is_real(item) for item in array.flat):
+        # Python ints too large for any NumPy integer (10**400): each becomes the nearest
+        # float64, which is infinite, as IEEE conversion (and float(10**40)) does.
+        return np.array([_float_of(item) for item in array.flat]).reshape(array.shape)
+    if array.dtype.kind == "O":
+        for item in array.flat:
+            if engine.is_node(item):  # a Value inside Tensor(...) or in Tensor arithmetic
+                raise engine.mixed_kinds_error(Tensor, item)
     described = {"c": "complex", "O": "object", "U": "string", "S": "bytes"}
     kind = described.get(array.dtype.kind, array.dtype.kind)
     raise TypeError(
@@ -560,6 +570,19 @@ def _as_array(data: Any) -> Array:
         f"or ints and bools (converted to float64); got {type(data).__name__} with "
         f"{kind} dtype {array.dtype}"
     )
+
+
+def _is_real(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating))
+
+
+def _float_of(x: Any) -> float:
+    """A real number as a float64: ``inf`` (or ``-inf``) past the largest float, as IEEE
+    rounding says, where Python's ``float(10**400)`` raises ``OverflowError``."""
+    try:
+        return float(x)
+    except OverflowError:
+        return -math.inf if x < 0 else math.inf
 
 
 def _node(data: Any, parents: tuple[Tensor, ...], op: Op) -> Tensor:
@@ -614,7 +637,10 @@ def _operand(x: Any, like: Tensor) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (int, float)):
-        return _leaf(np.asarray(x, dtype=like.data.dtype))
+        try:
+            return _leaf(np.asarray(x, dtype=like.data.dtype))
+        except OverflowError:  # an int past the largest float (10**400): inf, as IEEE says
+            return _leaf(np.asarray(_float_of(x), dtype=like.data.dtype))
     return Tensor(x)
 
 

@@ -11,7 +11,10 @@ Values, with ``create_graph=True``).
 
 Numerics follow PyTorch in float64 (IEEE arithmetic): ``log(0) = -inf``,
 ``log(-1) = nan``, ``exp(1000) = inf``, ``1/0 = inf``; no operation raises
-``OverflowError`` or ``ZeroDivisionError``.
+``OverflowError`` or ``ZeroDivisionError``. Numbers are rounded to float64 on the way in,
+so an int no float can hold rounds to infinity: ``Value(2.0) ** 10**400`` is ``inf``.
+A Value does not mix with a Tensor in one expression (a clear ``TypeError`` says how to
+convert one into the other).
 """
 
 from __future__ import annotations
@@ -260,12 +263,19 @@ _REAL_TYPES = (int, float, numbers.Real)
 
 
 def _as_float(data: Any, what: str = "Value") -> float:
+    """``data`` rounded to a float64, as IEEE conversion does: ints past about 1.8e308
+    (``10**400``) become ``inf`` (``-inf`` below), never an ``OverflowError``."""
     if type(data) is float:
         return data
     if isinstance(data, Value):
         return data.data
     if isinstance(data, _REAL_TYPES):
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:  # a huge int (or Fraction): the nearest float64 is infinite
+            return -_INF if data < 0 else _INF
+    if engine.is_node(data):  # a Tensor (another node kind) in Value arithmetic
+        raise engine.mixed_kinds_error(Value, data)
     # NumPy 0-d arrays and real NumPy scalars that do not register as numbers.Real.
     if hasattr(data, "dtype") and getattr(data, "shape", None) == () and data.dtype.kind in "biuf":
         return float(data)
