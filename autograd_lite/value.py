@@ -22,11 +22,13 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import operator
 from collections.abc import Sequence
 from typing import Any, Union
 
 from . import engine
 from .engine import Op, grad_mode, parents_of
+from .engine import clock as _clock
 
 __all__ = ["Value", "weighted_sum"]
 
@@ -118,7 +120,7 @@ def _cos(a: Any) -> Any:
 
 
 def _data(a: Any) -> float:
-    return a.data if isinstance(a, Value) else a
+    return a._data if isinstance(a, Value) else a
 
 
 def _sign(a: Any) -> float:
@@ -149,12 +151,14 @@ ADD = Op(
     (lambda g, out, a, b: g, lambda g, out, a, b: g),
     ("d(a+b)/da = 1", "d(a+b)/db = 1"),
     "An addition passes its gradient unchanged to both inputs.",
+    reads_inputs=False,
 )
 SUB = Op(
     "-",
     (lambda g, out, a, b: g, lambda g, out, a, b: -g),
     ("d(a-b)/da = 1", "d(a-b)/db = -1"),
     "A subtraction passes its gradient to the first input and its negative to the second.",
+    reads_inputs=False,
 )
 MUL = Op(
     "*",
@@ -182,6 +186,7 @@ NEG = Op(
     (lambda g, out, a: -g,),
     ("d(-a)/da = -1",),
     "Negation flips the sign of the gradient.",
+    reads_inputs=False,
 )
 ABS = Op(
     "abs",
@@ -242,6 +247,7 @@ IDENTITY = Op(
     (lambda g, out, a: g,),
     ("d a/da = 1",),
     "The identity passes the gradient unchanged.",
+    reads_inputs=False,
 )
 
 
@@ -268,7 +274,7 @@ def _as_float(data: Any, what: str = "Value") -> float:
     if type(data) is float:
         return data
     if isinstance(data, Value):
-        return data.data
+        return data._data
     if isinstance(data, _REAL_TYPES):
         try:
             return float(data)
@@ -304,7 +310,11 @@ class Value:
     # dominates the time of building large scalar graphs, and the engine reads them
     # without building a tuple. ``parents`` still gives them as a tuple in argument
     # order. ``_mark`` is the engine's bookkeeping during its walk.
-    __slots__ = ("data", "grad", "_a", "_b", "op", "label", "_mark")
+    #
+    # ``data`` is a property over the slot ``_data`` (which the engine and the ops read):
+    # assigning it to a leaf stamps ``_mark`` with the time of the change, so that
+    # backward can refuse a graph that used the old number (see ``engine``).
+    __slots__ = ("_data", "grad", "_a", "_b", "op", "label", "_mark")
     requires_grad = True  # every Value takes part in backward (as in micrograd)
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
@@ -315,7 +325,7 @@ class Value:
         _parents: tuple[Value, ...] = (),
         _op: Op | None = None,
     ) -> None:
-        self.data = data if type(data) is float else _as_float(data)
+        self._data = data if type(data) is float else _as_float(data)
         self.grad: Any = 0.0
         self.label = label
         self._mark: object = None
@@ -326,9 +336,25 @@ class Value:
             self._a = _parents[0]
             self._b = _parents[1] if len(_parents) == 2 else None
             self.op = _op
+            self._mark = _clock[0]  # when it was made (a leaf keeps None: never changed)
         else:
             self._a = self._b = None
             self.op = None
+
+    def _set_data(self, data: Any) -> None:
+        self._data = data if type(data) is float else _as_float(data)
+        if self.op is None:  # a leaf: remember when (backward refuses older graphs)
+            self._mark = engine.tick()
+
+    data = property(
+        operator.attrgetter("_data"),
+        _set_data,
+        doc="""The number (a float). Assigning it is how parameters are updated; do it
+        between ``backward`` and the next forward pass, as optimizers do. A graph that
+        used the old number refuses ``backward`` with ``engine.DataChangedError``
+        (PyTorch's rule for tensors changed in place), instead of giving a gradient that
+        mixes old and new numbers.""",
+    )
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -339,47 +365,47 @@ class Value:
 
     def __add__(self, other: Operand) -> Value:
         other = other if isinstance(other, Value) else _as_value(other)
-        return _result(self.data + other.data, self, other, ADD)
+        return _result(self._data + other._data, self, other, ADD)
 
     def __radd__(self, other: Number) -> Value:
         return _as_value(other) + self
 
     def __sub__(self, other: Operand) -> Value:
         other = other if isinstance(other, Value) else _as_value(other)
-        return _result(self.data - other.data, self, other, SUB)
+        return _result(self._data - other._data, self, other, SUB)
 
     def __rsub__(self, other: Number) -> Value:
         return _as_value(other) - self
 
     def __mul__(self, other: Operand) -> Value:
         other = other if isinstance(other, Value) else _as_value(other)
-        return _result(self.data * other.data, self, other, MUL)
+        return _result(self._data * other._data, self, other, MUL)
 
     def __rmul__(self, other: Number) -> Value:
         return _as_value(other) * self
 
     def __truediv__(self, other: Operand) -> Value:
         other = other if isinstance(other, Value) else _as_value(other)
-        return _result(_safe_div(self.data, other.data), self, other, DIV)
+        return _result(_safe_div(self._data, other._data), self, other, DIV)
 
     def __rtruediv__(self, other: Number) -> Value:
         return _as_value(other) / self
 
     def __pow__(self, other: Operand) -> Value:
         other = other if isinstance(other, Value) else _as_value(other)
-        return _result(_safe_pow(self.data, other.data), self, other, POW)
+        return _result(_safe_pow(self._data, other._data), self, other, POW)
 
     def __rpow__(self, other: Number) -> Value:
         return _as_value(other) ** self
 
     def __neg__(self) -> Value:
-        return _result(-self.data, self, None, NEG)
+        return _result(-self._data, self, None, NEG)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _result(abs(self.data), self, None, ABS)
+        return _result(abs(self._data), self, None, ABS)
 
     # -- functions
 
@@ -389,64 +415,64 @@ class Value:
 
     def exp(self) -> Value:
         """e^x (``inf`` past about 709.78, never OverflowError)."""
-        return _result(_safe_exp(self.data), self, None, EXP)
+        return _result(_safe_exp(self._data), self, None, EXP)
 
     def log(self) -> Value:
         """Natural logarithm: ``log(0) = -inf``, ``log(x < 0) = nan``."""
-        return _result(_safe_log(self.data), self, None, LOG)
+        return _result(_safe_log(self._data), self, None, LOG)
 
     def sqrt(self) -> Value:
         """Square root: ``nan`` for negative x."""
-        x = self.data
+        x = self._data
         return _result(math.sqrt(x) if x >= 0 else _NAN, self, None, SQRT)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent (stable for any magnitude)."""
-        return _result(math.tanh(self.data), self, None, TANH)
+        return _result(math.tanh(self._data), self, None, TANH)
 
     def sigmoid(self) -> Value:
         """Logistic sigmoid 1 / (1 + e^-x), computed without overflow for any x."""
-        return _result(_stable_sigmoid(self.data), self, None, SIGMOID)
+        return _result(_stable_sigmoid(self._data), self, None, SIGMOID)
 
     def relu(self) -> Value:
         """max(0, x); its derivative at 0 is taken as 0 (as PyTorch)."""
-        x = self.data
+        x = self._data
         return _result(0.0 if x <= 0 else x, self, None, RELU)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x for x > 0, ``negative_slope * x`` otherwise."""
-        x = self.data
+        x = self._data
         return _result(
             x if x > 0 else negative_slope * x, self, None, _leaky_relu_op(negative_slope)
         )
 
     def sin(self) -> Value:
         """Sine (``nan`` at infinity)."""
-        return _result(_safe_trig(math.sin, self.data), self, None, SIN)
+        return _result(_safe_trig(math.sin, self._data), self, None, SIN)
 
     def cos(self) -> Value:
         """Cosine (``nan`` at infinity)."""
-        return _result(_safe_trig(math.cos, self.data), self, None, COS)
+        return _result(_safe_trig(math.cos, self._data), self, None, COS)
 
     # -- comparisons look at data and record nothing
 
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _as_float(other, "Value comparison")
+        return self._data < _as_float(other, "Value comparison")
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _as_float(other, "Value comparison")
+        return self._data <= _as_float(other, "Value comparison")
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _as_float(other, "Value comparison")
+        return self._data > _as_float(other, "Value comparison")
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _as_float(other, "Value comparison")
+        return self._data >= _as_float(other, "Value comparison")
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Value):
-            return self.data == other.data
+            return self._data == other._data
         try:
-            return self.data == _as_float(other)
+            return self._data == _as_float(other)
         except TypeError:  # not a number: let Python decide (False for ==)
             return NotImplemented
 
@@ -457,7 +483,7 @@ class Value:
     __hash__ = object.__hash__  # identity: graphs keep Values in sets and dicts
 
     def __float__(self) -> float:
-        return self.data
+        return self._data
 
     # -- backward
 
@@ -479,7 +505,7 @@ class Value:
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from the graph."""
-        return Value(self.data, self.label)
+        return Value(self._data, self.label)
 
     def backward_steps(self) -> Any:
         """A :class:`~autograd_lite.stepper.Stepper` through this Value's backward pass."""
@@ -490,7 +516,7 @@ class Value:
     # -- what the functional API (grad, value_and_grad) asks of a node kind
 
     def _as_input(self) -> Value:
-        return Value(self.data, self.label, (self,), IDENTITY)
+        return Value(self._data, self.label, (self,), IDENTITY)
 
     def _seed(self, create_graph: bool) -> Any:
         return Value(1.0) if create_graph else 1.0
@@ -513,7 +539,7 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data}, grad={self.grad}{label})"
+        return f"Value(data={self._data}, grad={self.grad}{label})"
 
 
 _new_value = object.__new__
@@ -526,10 +552,10 @@ def _result(data: float, a: Value, b: Value | None, op: Op) -> Value:
     is already a float, and skipping the checks makes building a graph about 40% faster.
     """
     node: Value = _new_value(Value)
-    node.data = data
+    node._data = data
     node.grad = 0.0
     node.label = ""
-    node._mark = None
+    node._mark = _clock[0]  # when it was made: backward checks its leaf inputs against it
     if grad_mode.enabled:
         node._a, node._b, node.op = a, b, op
     else:
@@ -557,6 +583,6 @@ def weighted_sum(bias: Operand, weights: Sequence[Operand], inputs: Sequence[Ope
             weight = _as_value(weight)
         if not isinstance(x, Value):
             x = _as_value(x)
-        product = _result(weight.data * x.data, weight, x, MUL)
-        total = _result(total.data + product.data, total, product, ADD)
+        product = _result(weight._data * x._data, weight, x, MUL)
+        total = _result(total._data + product._data, total, product, ADD)
     return total
