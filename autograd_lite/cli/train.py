@@ -95,10 +95,11 @@ Optimizers that use curvature take full-batch steps, each on the whole training 
 
 --plot-units draws each first-layer unit's incoming weights as an 8x8 image (digits only).
 
-Exit status: 0 trained; 1 training diverged (the loss became NaN or infinite: the message
-names the epoch and step); 2 bad arguments (an unknown data set or optimizer, layer sizes
-that do not fit the data, a learning rate <= 0, a network too big for newton...) or a
-missing optional package.
+Exit status: 0 trained; 1 training diverged (the loss became NaN or infinite, or grew past
+1e10: the message names the epoch and step; with --json the one JSON object says so too);
+2 bad arguments (an unknown data set or optimizer, layer sizes that do not fit the data, a
+network that cannot learn such as a softmax over one output, a learning rate <= 0, a
+network too big for newton...) or a missing optional package.
 """
 
 
@@ -418,6 +419,8 @@ def run(args: argparse.Namespace) -> int:
         if progress.terminal:
             out.write("\n")
         print(f"autograd-lite train: error: {error}", file=sys.stderr)
+        if args.json:  # the one JSON object the run prints says why it stopped
+            print(json.dumps({**error.summary(), "settings": settings}))
         return 1
     progress.finish()
     if history.message is not None:
