@@ -13,14 +13,15 @@ import sys
 from collections.abc import Sequence
 
 # The subcommands, in the order ``--help`` lists them.
-COMMANDS = ("demo", "compare", "graph", "step", "train")
+COMMANDS = ("demo", "compare", "graph", "step", "explore", "train", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograd-lite",
         description="Reverse-mode automatic differentiation you can watch: "
-        "check gradients, render graphs, step through backpropagation, train networks.",
+        "check gradients, render graphs, step through backpropagation, train networks, "
+        "export them to PyTorch.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:

@@ -17,10 +17,13 @@ examples:
   autograd-lite compare --layers 4,8,3 --activation tanh --output-activation softmax
   autograd-lite compare --engines value,numeric --json
   autograd-lite compare --weights moons.npz --batch 4
+  autograd-lite compare --weights model.pt --activation tanh --output-activation sigmoid
 
 The weights (uniform in (-1, 1)), the inputs X (standard normal) and the targets Y
 (uniform in (0, 1); one-hot for a softmax output) are drawn from --seed. With --weights
-the layers (and, when the file records them, the activations) come from the file.
+the layers (and, when the file records them, the activations) come from the file; a
+PyTorch state dict (.pt, read with weights_only=True; pip install autograd-lite[torch])
+records no activations unless autograd-lite wrote it: give them with the flags.
 Activations: sigmoid, tanh, relu, leaky_relu, identity (or linear); softmax (output only,
 with the log_likelihood cost). Costs: quadratic, mse, cross_entropy, log_likelihood.
 
@@ -125,6 +128,14 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         result = report.to_dict()
         result["input"] = {"seed": seed, "weights_file": args.weights}
+        # every engine's gradients, layer by layer (dW^l, db^l), to check them number by number
+        result["gradients"] = {
+            name: {
+                "dW": [W.tolist() for W in found.dW],
+                "db": [b.tolist() for b in found.db],
+            }
+            for name, found in report.results.items()
+        }
         print(json.dumps(result, indent=2))
     else:
         print(report.table())
