@@ -24,6 +24,7 @@ backward pass, the way a training step would, and puts the model's gradients bac
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import shutil
@@ -35,7 +36,7 @@ import graphviz  # untyped: pyproject.toml tells mypy to ignore its missing stub
 import numpy as np
 
 from . import engine, naming
-from .naming import Names, format_number, pretty
+from .naming import Names, format_number, numbered_nodes, pretty
 
 __all__ = [
     "COLOURS",
@@ -118,11 +119,17 @@ class _Layout:
         self, root: Any, labels: Mapping[Any, str] | None = None, constants: Iterable[Any] = ()
     ) -> None:
         self.root = root
-        self.naming = Names(root, labels or {}, constants=list(constants))
-        self.order, base = self.naming.order, self.naming.base
+        self._labels = labels or {}
+        self._constants = list(constants)
+        self.order, base = numbered_nodes(root)
         self.explored = set(base)
         self.names = [f"n{i}" for i in range(len(self.order))]
         self.index: dict[Any, int] = {node: i for i, node in enumerate(self.order)}
+
+    @functools.cached_property
+    def naming(self) -> Names:
+        """The names of the nodes (built when asked for: a summary does not need them)."""
+        return Names(self.root, self._labels, constants=self._constants)
 
     def parents(self, node: Any) -> tuple[Any, ...]:
         """The parents drawn for ``node`` (none for nodes the engine did not explore)."""
@@ -602,8 +609,11 @@ class _Block:
         grad = _plain(grad)
         if grad is None:
             return
-        with np.errstate(all="ignore"):
-            square = float(np.sum(np.square(np.asarray(grad, dtype=np.float64))))
+        if isinstance(grad, float):
+            square = grad * grad
+        else:
+            with np.errstate(all="ignore"):
+                square = float(np.sum(np.square(np.asarray(grad, dtype=np.float64))))
         self.grad_squares = (self.grad_squares or 0.0) + square
         if is_delta:
             self.deltas = (self.deltas or 0.0) + square
@@ -628,6 +638,7 @@ def _draw_summary(
 ) -> Any:
     """One box per group (or per level of depth), arrows between boxes with counts."""
     keys = _summary_keys(layout, _group_function(group), parameters)
+    deltas = {node for node in (labels or {}) if _is_delta(node, labels)}
     blocks: dict[tuple[str, ...], _Block] = {}
     if len(set(keys)) > max_nodes:  # too many groups to draw: one box per level
         keys = _summary_keys(layout, lambda node: (), parameters)
@@ -646,7 +657,7 @@ def _draw_summary(
         node = layout.order[i]
         block.kinds.add(_kind(node, layout, parameters))
         block.marked = block.marked or i in highlights.nodes
-        block.add_grad(node.grad, _is_delta(node, labels))
+        block.add_grad(node.grad, node in deltas)
 
     between: dict[tuple[str, str], int] = {}
     marked_edges: set[tuple[str, str]] = set()

@@ -1,4 +1,6 @@
-"""Argument pieces several subcommands share: expressions, layer sizes, number lists."""
+"""Argument pieces several subcommands share: expressions, layer sizes, and the one
+description of a network (``--layers --activation --output-activation --cost --seed
+--weights --input --target``) that step, graph and compare read the same way."""
 
 from __future__ import annotations
 
@@ -49,29 +51,6 @@ def parse_sizes(text: str, option: str, example: str = "2,3,1") -> list[int]:
             f"positive whole numbers), got {text!r}"
         )
     return sizes
-
-
-def parse_mlp_sizes(text: str, limit: int, too_many: str, example: str = "2,3,1") -> list[int]:
-    """The layer sizes of ``--mlp`` (see :func:`parse_sizes`), for a network of at most
-    ``limit`` weights and biases; ``too_many`` says what a larger one would be."""
-    sizes = parse_sizes(text, "--mlp", example)
-    count = sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
-    if count > limit:
-        raise UsageError(
-            f"--mlp {text}: {count:,} weights and biases {too_many} (the limit is {limit:,})"
-        )
-    return sizes
-
-
-def parse_numbers(text: str, count: int, option: str) -> list[float]:
-    """``count`` numbers separated by commas or spaces, e.g. an MLP's input."""
-    try:
-        numbers = [float(part) for part in text.replace(",", " ").split()]
-    except ValueError:
-        raise UsageError(f"{option}: expected numbers separated by commas, got {text!r}") from None
-    if len(numbers) != count:
-        raise UsageError(f"{option}: expected {count} numbers, got {len(numbers)} in {text!r}")
-    return numbers
 
 
 # ----------------------------------------------------------------------------- networks

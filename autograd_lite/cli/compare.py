@@ -128,6 +128,14 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         result = report.to_dict()
         result["input"] = {"seed": seed, "weights_file": args.weights}
+        # every engine's gradients, layer by layer (dW^l, db^l), to check them number by number
+        result["gradients"] = {
+            name: {
+                "dW": [W.tolist() for W in found.dW],
+                "db": [b.tolist() for b in found.db],
+            }
+            for name, found in report.results.items()
+        }
         print(json.dumps(result, indent=2))
     else:
         print(report.table())
