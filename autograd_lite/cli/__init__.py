@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 # The subcommands, in the order ``--help`` lists them.
-COMMANDS = ("demo", "compare", "graph", "step", "train", "export")
+COMMANDS = ("demo", "compare", "graph", "step", "explore", "train", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:
