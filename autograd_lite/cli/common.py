@@ -174,7 +174,21 @@ def build_example(args: argparse.Namespace, limit: int, too_many: str, batch: in
             f"--weights {args.weights}: {count:,} weights and biases {too_many} "
             f"(the limit is {limit:,})"
         )
+    if args.weights is not None and args.activation is None:
+        _require_torch_activations(args.weights)
     return example
+
+
+def _require_torch_activations(path: str) -> None:
+    """A state dict PyTorch saved does not say which activations its network had, and
+    guessing the default would check another network: the flags must say."""
+    from ..weights import is_torch_file, load
+
+    if is_torch_file(path) and load(path).activations is None:
+        raise UsageError(
+            f"--weights {path}: a PyTorch state dict does not record the activations: give "
+            "--activation (the hidden layers') and --output-activation"
+        )
 
 
 def _option_of(message: str) -> str:
