@@ -35,6 +35,8 @@ from typing import IO, Any, NamedTuple, Union
 import numpy as np
 import numpy.typing as npt
 
+from .files import atomic_open
+
 __all__ = [
     "FORMAT",
     "SavedWeights",
@@ -108,7 +110,9 @@ def save(
 
     ``activations`` names each layer's activation; for a model it defaults to the model's
     ``activation_names``. The file is written exactly at ``file`` (NumPy's habit of
-    appending ``.npz`` to a name without it does not apply).
+    appending ``.npz`` to a name without it does not apply), through a temporary file
+    in the same folder renamed into place (:func:`autograd_lite.files.atomic_open`): a
+    save that fails (full disk, kill, bad weights) leaves an existing file untouched.
     """
     if hasattr(weights_or_model, "get_weights"):
         if activations is None:
@@ -128,7 +132,8 @@ def save(
         arrays[f"W{index}"] = W
         arrays[f"b{index}"] = b
     if isinstance(file, (str, os.PathLike)):
-        with open(file, "wb") as handle:
+        # A temporary file renamed into place: a failed save leaves the old file whole.
+        with atomic_open(file) as handle:
             np.savez(handle, **arrays)
     else:
         np.savez(file, **arrays)
