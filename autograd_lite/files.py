@@ -49,7 +49,14 @@ PathLike = str | os.PathLike[str]
 
 
 class OutputPathError(ValueError):
-    """A path that cannot be written: a missing folder, a folder given as a file, no access."""
+    """A path that cannot be written: a missing folder, a folder given as a file, no access.
+
+    The message is ``"{what} {path}: {problem}"``; ``problem`` alone is an attribute.
+    """
+
+    def __init__(self, what: str, path: str, problem: str) -> None:
+        super().__init__(f"{what} {path}: {problem}" if path else f"{what}: {problem}")
+        self.problem = problem
 
 
 def check_output_path(path: PathLike, *, what: str = "output file") -> Path:
@@ -68,23 +75,22 @@ def check_output_path(path: PathLike, *, what: str = "output file") -> Path:
     """
     text = os.fspath(path)
     if not text.strip():
-        raise OutputPathError(f"{what}: expected a file name, got an empty one")
+        raise OutputPathError(what, "", "expected a file name, got an empty one")
     target = Path(text)
     if target.is_dir():
-        raise OutputPathError(f"{what} {text}: is a folder; expected a file name in it")
+        raise OutputPathError(what, text, "is a folder; expected a file name in it")
     if text.endswith(("/", os.sep)):
-        raise OutputPathError(f"{what} {text}: ends with '/'; expected a file name")
+        raise OutputPathError(what, text, "ends with '/'; expected a file name")
     folder = target.parent
     if not folder.exists():
-        raise OutputPathError(f"{what} {text}: the folder {folder} does not exist")
+        raise OutputPathError(what, text, f"the folder {folder} does not exist")
     if not folder.is_dir():
-        raise OutputPathError(f"{what} {text}: {folder} is not a folder")
+        raise OutputPathError(what, text, f"{folder} is not a folder")
     try:  # a real probe: permissions, read-only mounts and root's rights all count
         descriptor, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as error:
-        raise OutputPathError(
-            f"{what} {text}: cannot create files in {folder} ({error.strerror or error})"
-        ) from None
+        reason = error.strerror or str(error)
+        raise OutputPathError(what, text, f"cannot create files in {folder} ({reason})") from None
     os.close(descriptor)
     os.unlink(probe)
     return target

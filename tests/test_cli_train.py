@@ -37,9 +37,13 @@ def test_plain_lines_and_the_final_figures(capsys: pytest.CaptureFixture[str]) -
     assert status == 0 and err == ""
     lines = out.splitlines()
     assert lines[0].startswith("training a 2-16-16-1 tanh network (tensor engine) on moons: ")
-    assert [line.split()[1] for line in lines[1:4]] == ["1/3", "2/3", "3/3"]
-    assert all(" loss " in line and " train " in line and " test " in line for line in lines[1:4])
-    assert lines[4].startswith("train accuracy ") and "(3 epochs, " in lines[4]
+    assert lines[1] == (
+        "each epoch: mean loss and train accuracy of its batches, each measured before its "
+        "step; test accuracy after the epoch"
+    )
+    assert [line.split()[1] for line in lines[2:5]] == ["1/3", "2/3", "3/3"]
+    assert all(" loss " in line and " train " in line and " test " in line for line in lines[2:5])
+    assert lines[5].startswith("train accuracy ") and "(3 epochs, " in lines[5]
     assert "\r" not in out  # not a terminal: no bar
 
 
@@ -68,7 +72,7 @@ def test_progress_bar_on_a_terminal(
     text = screen.getvalue()
     assert "\repoch 4/4 [########################]  loss " in text
     assert "\repoch 1/4 [######..................]" in text
-    assert text.count("\n") == 3  # header, the bar's end, the final figures
+    assert text.count("\n") == 4  # header and its legend, the bar's end, the final figures
 
 
 def test_value_engine_gives_the_tensor_engines_numbers(capsys: pytest.CaptureFixture[str]) -> None:
@@ -156,7 +160,7 @@ def test_divergence_is_exit_status_1_naming_the_step(capsys: pytest.CaptureFixtu
         "autograd-lite train: error: the loss became inf at epoch 7, step 9 of 10: training "
         "diverged (learning rate 10; try a smaller one)\n"
     )
-    assert "epoch 6/30" in out and "train accuracy" not in out
+    assert "epoch 6/30" in out and "\ntrain accuracy" not in out
 
 
 def test_missing_optional_packages(

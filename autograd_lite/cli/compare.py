@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from typing import Any
 
 from . import UsageError
-from .common import parse_sizes
+from .common import check_memory, network_bytes, parse_sizes
 
 _EXAMPLES = """\
 examples:
@@ -63,16 +64,25 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--engines",
         metavar="NAMES",
-        default=",".join(DEFAULT_ENGINES),
-        help=f"comma-separated ({','.join(DEFAULT_ENGINES)})",
+        help=f"comma-separated ({','.join(DEFAULT_ENGINES)}; of these, one that cannot run "
+        "here, such as torch without PyTorch, is skipped with the reason; one named here "
+        "that cannot run is an error, exit status 2)",
     )
     parser.add_argument("--weights", metavar="FILE", help="compare a saved network (.npz)")
-    parser.add_argument("--rtol", default="1e-10", metavar="X", help="tolerance (1e-10)")
+    parser.add_argument(
+        "--rtol",
+        default="1e-10",
+        metavar="X",
+        help="how far the exact engines may be from the closed form: the largest "
+        "|difference| of each quantity divided by the size of that quantity (1e-10)",
+    )
     parser.add_argument(
         "--numeric-rtol",
         default="1e-6",
         metavar="X",
-        help="tolerance of finite differences (1e-6)",
+        help="the same for finite differences (the numeric engine); their size is never "
+        "taken below their rounding noise (32 eps |C| / h, h = 1e-6) divided by X, so a "
+        "smaller X is stricter but never fails them for noise alone (1e-6)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     parser.set_defaults(func=run)
@@ -148,7 +158,14 @@ def run(args: argparse.Namespace) -> int:
     seed = _integer(args.seed, "--seed", 0)
     rtol = _positive(args.rtol, "--rtol")
     numeric_rtol = _positive(args.numeric_rtol, "--numeric-rtol")
-    engines = [name.strip() for name in args.engines.split(",") if name.strip()]
+    from ..compare import DEFAULT_ENGINES
+
+    named = args.engines is not None  # engines asked for by name must run
+    engines = [
+        name.strip()
+        for name in (args.engines or ",".join(DEFAULT_ENGINES)).split(",")
+        if name.strip()
+    ]
     unknown = [name for name in engines if name not in ENGINES]
     if unknown or not engines:
         what = f"unknown engine {unknown[0]!r}" if unknown else "no engine named"
@@ -167,6 +184,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         sizes = parse_layers(args.layers or _DEFAULT_LAYERS)
     hidden, output, cost = _activations(args, recorded)
+    arrays = sum(name != "value" for name in engines) + 1  # and the closed form
+    needed = arrays * network_bytes(sizes, batch, "tensor")
+    if "value" in engines:
+        needed += network_bytes(sizes, batch, "value")
+    check_memory(
+        needed,
+        f"comparing --layers {','.join(map(str, sizes))} on a --batch of {batch}",
+        "use fewer or smaller layers or a smaller --batch"
+        + (", or leave the value engine out" if "value" in engines else ""),
+    )
 
     try:
         weights, X, Y = random_problem(sizes, batch, seed, hidden, output, cost)
@@ -189,7 +216,31 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         result = report.to_dict()
         result["input"] = {"seed": seed, "weights_file": args.weights}
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result, indent=2, default=_plain))
     else:
         print(report.table())
+    missing = [name for name in engines if name in report.skipped] if named else []
+    if missing:
+        reasons = "; ".join(f"{name}: {report.skipped[name]}" for name in missing)
+        print(
+            f"autograd-lite compare: error: --engines asked for {', '.join(missing)}, which "
+            f"cannot run here ({reasons})",
+            file=sys.stderr,
+        )
+        return 2
     return 0 if report.ok else 1
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars and arrays as JSON's numbers and lists (NaN and inf as strings)."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return [_plain(item) for item in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -104,7 +104,7 @@ def _output_folder(text: str) -> Path:
     try:
         check_output_path(out / PICTURE, what="--out")
     except OutputPathError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(f"--out {text}: {error.problem}") from None
     return out
 
 
