@@ -213,7 +213,8 @@ def random_problem(
 
     Weights and biases are uniform in (-1, 1), ``X`` standard normal. ``Y`` is one-hot
     (a random class per example) for a softmax output or the log_likelihood cost, else
-    uniform in (0, 1).
+    uniform in (0, 1). Examples are drawn one after another, so the first ``k`` examples
+    are the same for every ``batch >= k``.
 
     >>> weights, X, Y = random_problem([2, 3, 1], batch=5)
     >>> [W.shape for W, b in weights], X.shape, Y.shape
@@ -229,13 +230,18 @@ def random_problem(
         (rng.uniform(-1.0, 1.0, (n_out, n_in)), rng.uniform(-1.0, 1.0, n_out))
         for n_in, n_out in itertools.pairwise(sizes)
     ]
-    X = rng.normal(size=(batch, sizes[0]))
+    # One example after another (its input, then its target), so the first examples do
+    # not depend on the batch size: `step` and `graph` show example 1 of `compare`'s batch.
     output = output_activation or activation
-    if output == "softmax" or cost == "log_likelihood":
-        Y = np.zeros((batch, sizes[-1]))
-        Y[np.arange(batch), rng.integers(0, sizes[-1], batch)] = 1.0
-    else:
-        Y = rng.uniform(0.0, 1.0, (batch, sizes[-1]))
+    one_hot = output == "softmax" or cost == "log_likelihood"
+    X = np.empty((batch, sizes[0]))
+    Y = np.zeros((batch, sizes[-1]))
+    for i in range(batch):
+        X[i] = rng.normal(size=sizes[0])
+        if one_hot:
+            Y[i, rng.integers(0, sizes[-1])] = 1.0
+        else:
+            Y[i] = rng.uniform(0.0, 1.0, sizes[-1])
     return weights, X, Y
 
 

@@ -14,9 +14,9 @@ gradient is exactly (``==``) what ``backward()`` gives.
 >>> len(stepper)
 5
 >>> print(stepper.next())
-step 1 of 5: from tanh(x*w + b) to x*w + b (argument a of tanh)
-  rule      d tanh(a)/da = 1 - tanh(a)^2
-  at        a = 0.88, tanh(a) = 0.706419
+step 1 of 5: from tanh(x*w + b) to x*w + b (argument 1 of tanh)
+  rule      d tanh(x*w + b)/d(x*w + b) = 1 - tanh(x*w + b)^2
+  at        x*w + b = 0.88, tanh(x*w + b) = 0.706419
   local     1 - 0.706419^2 = 0.500972
   upstream  tanh(x*w + b).grad = 1.0
   chain     (x*w + b).grad += 0.500972 * 1.0 = 0.500972
@@ -33,14 +33,21 @@ Gradients that leaves held before (from earlier ``backward()`` calls) are saved 
 the Stepper is made, not added in, and :meth:`Stepper.close` (or leaving a ``with``
 block) puts them back. Until then the graph shows the state of the current step.
 
-For a multilayer perceptron, :meth:`Stepper.for_mlp` builds the loss from
+For a multilayer perceptron, :meth:`Stepper.for_mlp` (or :meth:`Stepper.for_graph` on
+a network from :func:`autograd_lite.naming.build_network`) builds the cost from
 ``model.trace(x)`` and shows, at each step that reaches a pre-activation node
 ``z^l_j``, the delta ``delta^l_j = dC/dz^l_j`` beside its closed form (equation BP1 at
 the output layer, BP2 below it) from :class:`autograd_lite.backprop.Network`.
+
+Nodes are named by :mod:`autograd_lite.naming`, as the pictures of
+:mod:`autograd_lite.viz` name them; this module imports neither the renderer nor the
+terminal loop (``autograd_lite.cli.step``), so :func:`step_texts` gives the browser
+explorer the very text the terminal prints.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -50,37 +57,31 @@ from typing import Any
 
 import numpy as np
 
-from . import engine
+from . import engine, naming
+from .naming import ClosedForm, Names, format_number, numbered_nodes, plain
 
-__all__ = ["ClosedForm", "StepView", "Stepper", "format_number", "format_value"]
+__all__ = [
+    "ClosedForm",
+    "NeuronStep",
+    "StepView",
+    "Stepper",
+    "format_number",
+    "format_value",
+    "numbered_nodes",
+    "step_texts",
+]
 
 #: Arrays with at most this many numbers are printed whole; larger ones are summarised.
 MAX_SHOWN = 8
-# Expressions longer than this are referred to by node name (n3) instead.
-_MAX_EXPRESSION = 32
-_ATOM = 9  # precedence of names and function calls: never parenthesised
-_CONSTANT = 8  # numbers: no parentheses as operands, but "(3).grad"
-_INFIX = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 4}
-_SPACED = ("+", "-")  # "x*w + b": sums spaced, products tight
-_NEG = 3
 # Ops whose derivative formula is written with the op's own output (d tanh(a)/da =
 # 1 - tanh(a)^2): the rule uses ``out``, so the shown number is ``out``.
 _OUT_IN_FORMULA = {"tanh": "tanh(a)", "sigmoid": "sigmoid(a)", "exp": "exp(a)", "**": "a^b"}
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
-_COSTS = ("quadratic", "mse")
+_COSTS = naming.COSTS
+_ATOM = 9  # as naming: names and calls are never parenthesised
 
 
 # ----------------------------------------------------------------------------- numbers as text
-
-
-def format_number(x: Any) -> str:
-    """A scalar as the stepper prints it: ``1.0``, ``-3.0``, ``0.500972``, ``nan``."""
-    x = float(x)
-    if math.isnan(x) or math.isinf(x):
-        return str(x)
-    if x == int(x) and abs(x) < 1e15:
-        return f"{x:.1f}"
-    return f"{x:.6g}"
 
 
 def _precise(x: Any) -> str:
@@ -89,9 +90,7 @@ def _precise(x: Any) -> str:
     return str(x) if math.isnan(x) or math.isinf(x) else f"{x:.12g}"
 
 
-def _plain(x: Any) -> Any:
-    """The number or array inside ``x`` (a node's ``.data``, or ``x`` itself)."""
-    return x.data if hasattr(x, "data") and hasattr(x, "parents") else x
+_plain = plain
 
 
 def format_value(x: Any, number: Any = format_number) -> str:
@@ -133,10 +132,7 @@ def _ordinal(n: int) -> str:
 
 
 def argument_name(position: int) -> str:
-    """Argument positions as the derivative formulas name them: a, b, c... (then 26, 27...).
-
-    Shared with :mod:`autograd_lite.viz`, whose edge labels are these names.
-    """
+    """The symbols of the generic derivative formulas (``Op.formulas``): a, b, c..."""
     return chr(ord("a") + position) if position < 26 else str(position)
 
 
@@ -157,134 +153,7 @@ def _copy(x: Any) -> Any:
     return x.copy() if isinstance(x, np.ndarray) else x
 
 
-# ----------------------------------------------------------------------------- names
-
-
-def numbered_nodes(root: Any) -> tuple[list[Any], list[Any]]:
-    """The nodes behind ``root`` in the order that names them ``n0, n1, ...``, and the
-    engine's own topological order (:func:`autograd_lite.engine.topological_order`).
-
-    The numbering follows the engine's order; the nodes it leaves out because they need
-    no gradient (a Tensor of inputs, a target) are numbered just before the first node
-    that uses them. :func:`autograd_lite.viz.draw`, :func:`~autograd_lite.viz.text` and
-    the stepper all number nodes with this function, so a name in the stepper's text is
-    the name in the picture, and the same graph always gets the same names.
-    """
-    base = engine.topological_order(root)
-    numbered: dict[Any, None] = {}
-    for node in base:
-        for parent in node.parents:
-            numbered.setdefault(parent)
-        numbered.setdefault(node)
-    return list(numbered), base
-
-
-class _Names:
-    """How the stepper refers to nodes: a name, and a short expression where one fits.
-
-    Nodes are numbered ``n0, n1, ...`` by :func:`numbered_nodes`, as the pictures of
-    :mod:`autograd_lite.viz` number them. A node's *name* is its entry in
-    ``custom``, else its label, else ``n3``; its *text* is the expression that made it,
-    such as ``x*w + b``, when that is short, else its name.
-    """
-
-    def __init__(self, order: list[Any], custom: Mapping[Any, str]) -> None:
-        self.custom = dict(custom)
-        self.order = order  # from numbered_nodes
-        self.index: dict[Any, int] = {node: i for i, node in enumerate(order)}
-        # Two different nodes must not read the same ("-x" twice in "relu(-x) + tanh(-x)"):
-        # those are called by their names, and the texts built again until all differ.
-        self._by_name: set[Any] = set()
-        self._text: dict[Any, tuple[str, int]] = {}
-        while True:
-            for node in self.order:
-                self._text[node] = self._expression(node)
-            seen: dict[str, Any] = {}
-            clashes: set[Any] = set()
-            for node in self.order:
-                text, precedence = self._text[node]
-                if precedence == _CONSTANT or self.given(node):
-                    continue
-                other = seen.setdefault(text, node)
-                if other is not node:
-                    clashes.update((node, other))
-            if not clashes:
-                break
-            self._by_name |= clashes
-
-    def given(self, node: Any) -> str:
-        """The custom name or the label ("" when the node has neither)."""
-        return self.custom.get(node) or getattr(node, "label", "") or ""
-
-    def name(self, node: Any) -> str:
-        return self.given(node) or f"n{self.index[node]}"
-
-    def text(self, node: Any) -> str:
-        return self._text[node][0]
-
-    def grad_of(self, node: Any) -> str:
-        """``x.grad``, ``tanh(x*w + b).grad`` or ``(x*w + b).grad``."""
-        text, precedence = self._text[node]
-        return f"{text}.grad" if precedence == _ATOM else f"({text}).grad"
-
-    def _expression(self, node: Any) -> tuple[str, int]:
-        """The text of ``node`` and its precedence (to know when to add parentheses)."""
-        given = self.given(node)
-        if given:
-            return given, _ATOM
-        index = self.index[node]
-        parents = node.parents if node.op is not None else ()
-        if node in self._by_name:
-            return f"n{index}", _ATOM
-        if not parents:
-            if _is_array_node(node):
-                return f"n{index}", _ATOM
-            value = float(node.data)
-            return f"{value:g}", (_NEG if value < 0 else _CONSTANT)
-        texts = [self._text[p] for p in parents]
-        name = node.op.name
-        if name in _INFIX and len(parents) == 2:
-            precedence = _INFIX[name]
-            left = _wrap(texts[0], precedence, strict=(name == "**"))
-            right = _wrap(texts[1], precedence, strict=(name not in ("+", "*")))
-            joined = f" {name} " if name in _SPACED else name
-            text = f"{left}{joined}{right}"
-        elif name == "neg" and len(parents) == 1:
-            precedence = _NEG
-            text = "-" + _wrap(texts[0], _NEG, strict=True)
-        else:
-            precedence = _ATOM
-            text = f"{name}({', '.join(t for t, _ in texts)})"
-        if len(text) > _MAX_EXPRESSION:
-            return f"n{index}", _ATOM
-        return text, precedence
-
-
-def _wrap(text: tuple[str, int], precedence: int, strict: bool) -> str:
-    """Parenthesise an operand that binds less tightly than its operator."""
-    body, own = text
-    if own < precedence or (strict and own == precedence):
-        return f"({body})"
-    return body
-
-
 # ----------------------------------------------------------------------------- one step
-
-
-@dataclass(frozen=True)
-class ClosedForm:
-    """A value computed in closed form, shown beside a node's gradient.
-
-    :meth:`Stepper.for_mlp` gives one to each pre-activation node ``z^l_j``: the delta
-    ``delta^l_j`` from equation BP1 (output layer) or BP2 (hidden layers), with the
-    equation written out and its numbers substituted.
-    """
-
-    symbol: str  #: what it is called, e.g. ``delta^2_1``
-    equation: str  #: e.g. ``BP1 (output layer)``
-    formula: str  #: e.g. ``delta^2_1 = (a^2_1 - y_1) * sigmoid'(z^2_1)``
-    substituted: str  #: the right-hand side with numbers, e.g. ``(0.61 - 0.2) * 0.2379``
-    value: Any  #: the closed-form value (a float, or an array for a batch)
 
 
 @dataclass(frozen=True)
@@ -292,13 +161,15 @@ class StepView:
     """One engine :class:`~autograd_lite.engine.Step` and what a person needs to read it.
 
     ``str(view)`` (and ``repr``, so a REPL prints it) shows the step: which node sends
-    gradient to which input, the derivative rule, the numbers put into it, and the
-    accumulation ``input.grad += local * upstream``; when the input already received
+    gradient to which input, the derivative rule written with the real operands
+    (``d tanh(x*w + b)/d(x*w + b) = 1 - tanh(x*w + b)^2``), the numbers put into it, and
+    the accumulation ``input.grad += local * upstream``; when the input already received
     gradient along another path, ``before + contribution = after`` and which path this
     is. ``view.explanation`` says it in one or two plain sentences.
 
-    ``arrival`` counts the gradients that have reached ``step.input`` so far in this
-    pass (1 for the first), ``arrivals`` all that will; the input's gradient is complete
+    ``number`` counts the steps shown from 1 (steps into constants are not shown);
+    ``arrival`` counts the gradients that have reached ``step.input`` so far in this pass
+    (1 for the first), ``arrivals`` all that will; the input's gradient is complete
     (``view.complete``) at its last arrival, step number ``complete_at``.
     """
 
@@ -314,11 +185,14 @@ class StepView:
     upstream_of: str
     grad_of: str
     closed_form: ClosedForm | None = None
+    operands: tuple[tuple[str, int], ...] = ()
+    number: int = 0
+    node_precedence: int = _ATOM
 
     @property
-    def number(self) -> int:
-        """The step's number, counting from 1."""
-        return self.step.index + 1
+    def records(self) -> tuple[engine.Step, ...]:
+        """The engine steps this view applies (one)."""
+        return (self.step,)
 
     @property
     def complete(self) -> bool:
@@ -348,14 +222,19 @@ class StepView:
             return None
         return _plain(self.step.after)
 
+    @property
+    def rule(self) -> str:
+        """The derivative rule with the step's own operands in place of ``a`` and ``b``."""
+        node = (self.node_text, self.node_precedence)
+        return _named_formula(self.step.formula, self.operands, node)
+
     # -- text
 
     def header(self) -> str:
-        """``step 1 of 5: from tanh(x*w + b) to x*w + b (argument a of tanh)``."""
-        argument = argument_name(self.step.position)
+        """``step 1 of 5: from tanh(x*w + b) to x*w + b (argument 1 of tanh)``."""
         return (
             f"step {self.number} of {self.total}: from {self.node_text} to "
-            f"{self.input_text} (argument {argument} of {self.step.op.name})"
+            f"{self.input_text} (argument {self.step.position + 1} of {self.step.op.name})"
         )
 
     def lines(self, explain: bool = False) -> list[str]:
@@ -363,12 +242,12 @@ class StepView:
         step = self.step
         lines = [self.header()]
         if step.formula:
-            lines.append(f"  rule      {step.formula}")
+            lines.append(f"  rule      {self.rule}")
         if self.is_array or _is_array_node(step.node):
             lines += self._array_lines()
         else:
             lines += self._scalar_lines()
-        lines += self._closed_form_lines()
+        lines += self.closed_form_lines()
         if explain:
             lines.append(f"  in words  {self.explanation}")
         return lines
@@ -386,22 +265,36 @@ class StepView:
         """One line: the step's number and its accumulation."""
         return f"step {self.number} of {self.total}: {self._accumulation()}"
 
+    def summary_lines(self) -> list[str]:
+        """The summary, and the delta beside its closed form when the step completes one."""
+        lines = [self.summary()]
+        if self.closed_form is not None and self.complete:
+            lines += self.closed_form_lines()
+        return lines
+
     def _arguments(self) -> list[Any]:
         return [p.data for p in self.step.node.parents]
 
     def _scalar_lines(self) -> list[str]:
         step = self.step
         values = self._arguments()
-        shown = [f"{argument_name(i)} = {format_number(v)}" for i, v in enumerate(values)]
-        shown.append(f"{_out_symbol(step.op.name, len(values))} = {format_number(step.node.data)}")
+        texts = [text for text, _ in self.operands] or [
+            argument_name(i) for i in range(len(values))
+        ]
+        shown = [
+            f"{text} = {format_number(v)}"
+            for text, v in zip(texts, values)
+            if text != f"{float(v):g}"  # a constant shows its number already
+        ]
+        shown.append(f"{self.node_text} = {format_number(step.node.data)}")
         lines = [f"  at        {', '.join(shown)}"]
         local = self.local_derivative
         if local is not None:
             substituted = _substitute(step.formula, step.op.name, values, step.node.data)
-            rhs = step.formula.partition(" = ")[2]
+            rhs = self.rule.partition(" = ")[2]
             if substituted and substituted != format_number(local):
                 lines.append(f"  local     {substituted} = {format_number(local)}")
-            elif substituted:  # the rule is one symbol: d(a*b)/da = b
+            elif substituted and rhs != format_number(local):  # one symbol: d(w*x)/dx = w
                 lines.append(f"  local     {rhs} = {format_number(local)}")
             else:
                 lines.append(f"  local     {format_number(local)}")
@@ -417,9 +310,10 @@ class StepView:
 
     def _array_lines(self) -> list[str]:
         step = self.step
-        shapes = [
-            f"{argument_name(i)} {tuple(np.shape(v))}" for i, v in enumerate(self._arguments())
+        texts = [text for text, _ in self.operands] or [
+            argument_name(i) for i in range(len(self._arguments()))
         ]
+        shapes = [f"{text} {tuple(np.shape(v))}" for text, v in zip(texts, self._arguments())]
         lines = [f"  shapes    {', '.join(shapes)} -> out {tuple(np.shape(step.node.data))}"]
         lines.append(f"  upstream  {self.upstream_of} = {format_value(step.upstream)}")
         if step.summed_from is not None:
@@ -458,7 +352,8 @@ class StepView:
             "their gradients add up)"
         )
 
-    def _closed_form_lines(self) -> list[str]:
+    def closed_form_lines(self) -> list[str]:
+        """The delta of a pre-activation beside its closed form (BP1 or BP2), or []."""
         form = self.closed_form
         if form is None:
             return []
@@ -468,17 +363,7 @@ class StepView:
                 f"  delta     {symbol}: {format_value(self.step.after, _precise)} so far "
                 f"(path {self.arrival} of {self.arrivals}; complete at step {self.complete_at})"
             ]
-        autodiff = self.delta
-        with np.errstate(all="ignore"):
-            gap = float(np.max(np.abs(np.asarray(autodiff) - np.asarray(form.value))))
-        return [
-            f"  delta     {symbol} = {format_value(autodiff, _precise)}  (autodiff: complete, "
-            f"this is {self.grad_of})",
-            f"  {form.equation}",
-            f"            {form.formula}",
-            f"              = {form.substituted} = {format_value(form.value, _precise)}  "
-            f"(closed form; differs by {gap:.2g})",
-        ]
+        return _closed_form_text(form, self.delta, symbol, self.grad_of)
 
     @property
     def explanation(self) -> str:
@@ -526,9 +411,195 @@ class StepView:
         return f"{blocked} of its {value.size} inputs were not positive; those get {what}."
 
 
+def _closed_form_text(form: ClosedForm, autodiff: Any, symbol: str, grad_of: str) -> list[str]:
+    with np.errstate(all="ignore"):
+        gap = float(np.max(np.abs(np.asarray(autodiff) - np.asarray(form.value))))
+    return [
+        f"  delta     {symbol} = {format_value(autodiff, _precise)}  (autodiff: complete, "
+        f"this is {grad_of})",
+        f"  {form.equation}",
+        f"            {form.formula}",
+        f"              = {form.substituted} = {format_value(form.value, _precise)}  "
+        f"(closed form; differs by {gap:.2g})",
+    ]
+
+
+@dataclass(frozen=True)
+class NeuronStep:
+    """The steps inside one neuron's ``z = b + sum_k w_k a_k``, shown as one step.
+
+    With ``Stepper(..., collapse=True)`` the chain of partial sums and products of a
+    neuron is folded into one step from ``z^l_j`` to its bias, weights and inputs, with
+    the sum written out: ``b.grad += delta``, ``w_k.grad += a_k * delta`` (BP3, BP4) and
+    ``a_k.grad += w_k * delta`` (what BP2 sums). ``views`` are the steps folded in.
+    """
+
+    views: tuple[StepView, ...]
+    z_name: str
+    delta: float
+    number: int
+    total: int
+    sum_text: str
+    closed_form: ClosedForm | None = None
+
+    @property
+    def records(self) -> tuple[engine.Step, ...]:
+        return tuple(view.step for view in self.views)
+
+    @property
+    def step(self) -> engine.Step:
+        """The last engine step folded in."""
+        return self.views[-1].step
+
+    @property
+    def complete(self) -> bool:
+        return True
+
+    @property
+    def second_path(self) -> bool:
+        return False
+
+    @property
+    def local_derivative(self) -> float | None:
+        return None
+
+    @property
+    def input_text(self) -> str:
+        return self.views[-1].input_text
+
+    @property
+    def grad_of(self) -> str:
+        return self.views[-1].grad_of
+
+    def _leaf_views(self) -> list[StepView]:
+        """The steps that end at a weight, the bias or an input (not at a partial sum)."""
+        return [v for v in self.views if v.step.input.op is None or v.input_name[:1] == "a"]
+
+    def header(self) -> str:
+        return (
+            f"step {self.number} of {self.total}: neuron {self.z_name} = {self.sum_text} "
+            f"({len(self.views)} chain-rule steps in one)"
+        )
+
+    def lines(self, explain: bool = False) -> list[str]:
+        delta = format_number(self.delta)
+        lines = [self.header(), f"  delta     {self.z_name}.grad = {delta} arrives at the sum"]
+        for view in self._leaf_views():
+            step = view.step
+            local = view.local_derivative
+            factor = "" if local == 1.0 or local is None else f"{format_number(local)} * "
+            lines.append(
+                f"  {'sum rule' if view.second_path else 'chain':<9} {view.grad_of} "
+                f"+= {factor}{_operand(step.upstream)} = {format_number(step.after)}"
+                + ("" if view.complete else f"  (path {view.arrival} of {view.arrivals})")
+            )
+        if explain:
+            lines.append(
+                "  in words  A sum passes its gradient unchanged to each term, and each term "
+                "w*a sends w the gradient times a (BP4) and a the gradient times w (BP2); "
+                "the bias gets the gradient itself (BP3)."
+            )
+        return lines
+
+    def text(self, explain: bool = False) -> str:
+        return "\n".join(self.lines(explain))
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def summary(self) -> str:
+        return (
+            f"step {self.number} of {self.total}: neuron {self.z_name}: delta "
+            f"{format_number(self.delta)} to its bias, {len(self._leaf_views()) - 1} weights "
+            "and inputs"
+        )
+
+    def summary_lines(self) -> list[str]:
+        return [self.summary()]
+
+    def closed_form_lines(self) -> list[str]:
+        return []
+
+    @property
+    def explanation(self) -> str:
+        return self.lines(explain=True)[-1].strip()[len("in words") :].strip()
+
+
+def step_texts(
+    root: Any,
+    names: Mapping[Any, str] | None = None,
+    closed_forms: Mapping[Any, ClosedForm] | None = None,
+    *,
+    constants: Sequence[Any] = (),
+    explain: bool = False,
+    collapse: bool = False,
+) -> list[str]:
+    """The text of every step of the backward pass from ``root``, exactly as the terminal
+    stepper prints it (for the browser explorer and notebooks; the graph's gradients are
+    left as they were).
+
+    >>> from autograd_lite.parse import parse_expression
+    >>> texts = step_texts(parse_expression("x*y", {"x": 2.0, "y": 3.0}))
+    >>> print(texts[0])
+    step 1 of 2: from x*y to x (argument 1 of *)
+      rule      d(x*y)/d x = y
+      at        x = 2.0, y = 3.0, x*y = 6.0
+      local     y = 3.0
+      upstream  (x*y).grad = 1.0
+      chain     x.grad += 3.0 * 1.0 = 3.0
+    """
+    with Stepper(
+        root, names=names, closed_forms=closed_forms, constants=constants, collapse=collapse
+    ) as stepper:
+        return [view.text(explain) for view in stepper.steps]
+
+
+def _named_formula(
+    formula: str, operands: Sequence[tuple[str, int]], node: tuple[str, int] | None = None
+) -> str:
+    """``d(a*b)/db = a`` with the operands' texts in place of ``a`` and ``b``, and the
+    node's own name on the left: ``d(w^2_11*a^1_1)/d a^1_1 = w^2_11``.
+
+    An operand that is more than one name gets parentheses where it needs them:
+    ``d tanh(a)/da`` with ``a = x*w + b`` reads ``d tanh(x*w + b)/d(x*w + b)``.
+    """
+    if not operands or not formula:
+        return formula
+    texts = {argument_name(i): operand for i, operand in enumerate(operands)}
+    lhs, equals, rhs = formula.partition(" = ")
+    top, slash, variable = lhs.rpartition("/d")
+    if not (equals and slash and variable in texts and top.startswith("d")):
+        return formula
+    text, precedence = texts[variable]
+    left = f"d {text}" if precedence >= _ATOM - 1 else f"d({text})"
+    if node is not None:
+        name, own = node
+        top = f"d {name}" if own >= _ATOM - 1 else f"d({name})"
+    else:
+        top = _put_operands(top, texts)
+
+    return f"{top}/{left} = {_put_operands(rhs, texts)}"
+
+
+def _put_operands(text: str, texts: Mapping[str, tuple[str, int]]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        symbol = match.group(0)
+        if symbol not in texts:
+            return symbol
+        body, precedence = texts[symbol]
+        before = match.string[: match.start()].rstrip()[-1:]
+        after = match.string[match.end() :].lstrip()[:1]
+        alone = before in ("", "(", ",", "|") and after in ("", ")", ",", "|")
+        if precedence >= _ATOM - 1 or alone:
+            return body
+        return f"({body})"
+
+    return re.sub(r"\b[a-z]\b", replace, text)
+
+
 def _out_symbol(op_name: str, arity: int) -> str:
     """How the formulas write the output: ``tanh(a)``, ``a*b``, ``-a``..."""
-    if op_name in _INFIX and arity == 2:
+    if op_name in ("+", "-", "*", "/", "@", "**") and arity == 2:
         return "a^b" if op_name == "**" else f"a{op_name}b"
     if op_name == "neg":
         return "-a"
@@ -580,16 +651,21 @@ def _summed_axes(full: tuple[int, ...], shape: tuple[int, ...]) -> list[int]:
 
 # ----------------------------------------------------------------------------- the stepper
 
+Move = StepView | NeuronStep
+
 
 class Stepper:
     """Step forward and back through the backward pass from ``root``.
 
     ``gradient`` is the seed d output / d root: 1.0 for a Value, ones for a
     one-element Tensor; a larger Tensor needs it (as ``Tensor.backward``). ``names``
-    maps nodes to the names to show (otherwise labels, or ``n3`` as in
-    :func:`autograd_lite.viz.draw`); ``closed_forms`` maps nodes to a
-    :class:`ClosedForm` shown at each step that reaches them (:meth:`for_mlp` fills
-    both).
+    maps nodes to the names to show (otherwise labels, or the expression that computed
+    the node, as :class:`autograd_lite.naming.Names` names them); ``closed_forms`` maps
+    nodes to a :class:`ClosedForm` shown at each step that reaches them (:meth:`for_mlp`
+    fills both). ``constants`` are nodes nobody needs the gradient of (a network's
+    targets); like the numbers written into an expression (the ``3`` of ``x**3``) they
+    get no step. ``collapse=True`` folds each neuron's ``b + sum_k w_k a_k`` chain into
+    one step (:class:`NeuronStep`).
 
     Making a Stepper runs the engine's backward pass once, records its steps, and then
     puts the graph at the start of the pass: the root holds the seed, every other
@@ -616,6 +692,8 @@ class Stepper:
         *,
         names: Mapping[Any, str] | None = None,
         closed_forms: Mapping[Any, ClosedForm] | None = None,
+        constants: Sequence[Any] = (),
+        collapse: bool = False,
     ) -> None:
         if not getattr(root, "requires_grad", True):
             raise ValueError(
@@ -623,8 +701,10 @@ class Stepper:
                 "(it was not computed from anything with requires_grad=True)"
             )
         self.root = root
-        numbered, nodes = numbered_nodes(root)
-        self.names = _Names(numbered, names or {})
+        #: the network graph this Stepper was made from (:meth:`for_graph`), or None
+        self.graph: naming.NetworkGraph | None = None
+        self.names = Names(root, names or {}, constants=constants)
+        nodes = self.names.base
         seed = _seed(root, gradient)
         self._saved: list[tuple[Any, Any]] = [(node, node.grad) for node in nodes]
         records: list[engine.Step] = []
@@ -636,23 +716,34 @@ class Stepper:
         except BaseException:
             self._restore()
             raise
-        self._records = tuple(records)
         self._root_grad = root.grad
+        # Steps into constants are the engine's too, but nobody needs their gradient.
+        shown = [step for step in records if not self.names.is_constant(step.input)]
+        self.hidden = len(records) - len(shown)
+        self._records = tuple(shown)
         self._arrivals: dict[Any, list[int]] = {}
-        for step in records:
-            self._arrivals.setdefault(step.input, []).append(step.index)
-        self._views = tuple(self._view(step, dict(closed_forms or {})) for step in records)
+        for i, step in enumerate(shown):
+            self._arrivals.setdefault(step.input, []).append(i)
+        forms = dict(closed_forms or {})
+        views = [self._view(i, step, forms, len(shown)) for i, step in enumerate(shown)]
+        moves: list[Move] = list(views)
+        if collapse:
+            moves = _collapse(views, self.names, forms)
+        self._views: tuple[Move, ...] = tuple(moves)
         self._position = 0
         self._closed = False
         self._show_start()
 
-    def _view(self, step: engine.Step, closed_forms: dict[Any, ClosedForm]) -> StepView:
+    def _view(
+        self, index: int, step: engine.Step, closed_forms: dict[Any, ClosedForm], total: int
+    ) -> StepView:
         arrivals = self._arrivals[step.input]
         names = self.names
+        operands = tuple((names.text(p), names.precedence(p)) for p in step.node.parents)
         return StepView(
             step=step,
-            total=len(self._records),
-            arrival=arrivals.index(step.index) + 1,
+            total=total,
+            arrival=arrivals.index(index) + 1,
             arrivals=len(arrivals),
             complete_at=arrivals[-1] + 1,
             node_name=names.name(step.node),
@@ -662,12 +753,15 @@ class Stepper:
             upstream_of=names.grad_of(step.node),
             grad_of=names.grad_of(step.input),
             closed_form=closed_forms.get(step.input),
+            operands=operands,
+            number=index + 1,
+            node_precedence=names.precedence(step.node),
         )
 
     # -- where we are
 
     @property
-    def steps(self) -> tuple[StepView, ...]:
+    def steps(self) -> tuple[Move, ...]:
         """Every step of the pass, in the engine's order (applied or not)."""
         return self._views
 
@@ -677,7 +771,7 @@ class Stepper:
         return self._position
 
     @property
-    def current(self) -> StepView | None:
+    def current(self) -> Move | None:
         """The step applied last, or None at the start."""
         return self._views[self._position - 1] if self._position else None
 
@@ -704,17 +798,18 @@ class Stepper:
 
     # -- moving
 
-    def next(self) -> StepView | None:
+    def next(self) -> Move | None:
         """Apply the next step and return it (None when every step is applied)."""
         self._check_open()
         if self.done:
             return None
         view = self._views[self._position]
-        view.step.input.grad = _copy(view.step.after)
+        for step in view.records:
+            step.input.grad = _copy(step.after)
         self._position += 1
         return view
 
-    def back(self) -> StepView | None:
+    def back(self) -> Move | None:
         """Undo the last applied step and return it (None at the start).
 
         The input's gradient goes back to what it held before that step.
@@ -724,10 +819,11 @@ class Stepper:
             return None
         self._position -= 1
         view = self._views[self._position]
-        view.step.input.grad = _copy(view.step.before)
+        for step in reversed(view.records):
+            step.input.grad = _copy(step.before)
         return view
 
-    def run(self) -> list[StepView]:
+    def run(self) -> list[Move]:
         """Apply every remaining step; return them."""
         applied = []
         while not self.done:
@@ -736,22 +832,23 @@ class Stepper:
             applied.append(view)
         return applied
 
-    def run_to(self, node: Any, *, first: bool = False) -> list[StepView]:
+    def run_to(self, node: Any, *, first: bool = False) -> list[Move]:
         """Apply steps until ``node`` has received all of its gradient; return them.
 
         With ``first=True``, stop at the first step that reaches ``node`` instead. Only
         moves forward: if that step is already applied, nothing changes. ``node`` is a
-        node of the graph or its name (``"x"``, ``"n3"``, an MLP name such as
+        node of the graph or its name (``"x"``, ``"x*w + b"``, an MLP name such as
         ``"z^1_2"``). The root receives no step (it holds the seed from the start).
         """
         target = self.find(node) if isinstance(node, str) else node
         if target not in self.names.index:
             raise ValueError(f"run_to: {node!r} is not a node of this graph")
         arrivals = self._arrivals.get(target, [])
-        applied: list[StepView] = []
+        applied: list[Move] = []
         if not arrivals:
             return applied
-        stop = (arrivals[0] if first else arrivals[-1]) + 1
+        wanted = self._records[arrivals[0] if first else arrivals[-1]]
+        stop = next(i for i, view in enumerate(self._views) if wanted in view.records) + 1
         while self._position < stop:
             view = self.next()
             assert view is not None
@@ -800,17 +897,17 @@ class Stepper:
     # -- looking
 
     def find(self, name: str) -> Any:
-        """The node called ``name`` (a custom name, a label, or ``n3``)."""
-        matches = [node for node in self.names.order if self.names.given(node) == name]
-        if not matches and re.fullmatch(r"n\d+", name):
-            index = int(name[1:])
-            if index < len(self.names.order):
-                matches = [self.names.order[index]]
-        if len(matches) != 1:
-            known = ", ".join(sorted({self.names.name(n) for n in self.names.order}))
-            problem = "no node" if not matches else f"{len(matches)} nodes"
-            raise ValueError(f"{problem} called {name!r}; names: {known}")
-        return matches[0]
+        """The node called ``name``: any name the stepper prints, a label, or ``n3``."""
+        return self.names.find(name)
+
+    def closed_form_of(self, node: Any) -> ClosedForm | None:
+        """The closed form shown for ``node`` (a pre-activation of a network), or None."""
+        for view in self._views:
+            for inner in getattr(view, "views", (view,)):
+                if inner.step.input is node and inner.closed_form is not None:
+                    form: ClosedForm = inner.closed_form
+                    return form
+        return None
 
     def gradients(self) -> list[tuple[str, Any]]:
         """``(name, grad)`` of every node that takes part, as the graph holds them now."""
@@ -820,38 +917,87 @@ class Stepper:
             if node is self.root or node in self._arrivals
         ]
 
+    def gradient_lines(self) -> list[str]:
+        """Every gradient as it is now, one per line, with each delta's closed form
+        (and whether the two agree) once the delta is complete."""
+        gradients = self.gradients()
+        width = max(len(name) for name, _ in gradients)
+        lines = []
+        for name, grad in gradients:
+            line = f"  {name.ljust(width)}  grad {format_value(grad)}"
+            node = self.find(name) if name in self.names.known() else None
+            form = self.closed_form_of(node) if node is not None else None
+            if form is not None:
+                arrivals = self._arrivals.get(node, [])
+                if arrivals and self._applied(arrivals[-1]):
+                    with np.errstate(all="ignore"):
+                        gap = float(np.max(np.abs(np.asarray(_plain(grad)) - form.value)))
+                    line += (
+                        f"  = {form.symbol}; closed form {form.equation.split(' (')[0]} "
+                        f"{format_value(form.value, _precise)} (differs by {gap:.2g})"
+                    )
+                else:
+                    line += f"  ({form.symbol} not complete yet)"
+            lines.append(line)
+        return lines
+
+    def _applied(self, record_index: int) -> bool:
+        record = self._records[record_index]
+        return any(record in view.records for view in self._views[: self._position])
+
     def table(self) -> str:
         """Every step as a row of a text table; ``>`` marks the current step.
 
         Columns: the step's number, the node the gradient comes from, the input it goes
         to, the derivative rule, the local derivative (scalars), the upstream gradient,
-        the contribution, and the input's gradient after the step (``path 2/2`` when the
-        input receives gradient along several paths).
+        the contribution, the input's gradient after the step (``path 2/2`` when the
+        input receives gradient along several paths), and the delta with its closed form
+        at the step that completes a pre-activation.
         """
-        header = ("", "#", "from", "to", "rule", "local", "upstream", "contribution", "grad after")
+        header = (
+            "",
+            "#",
+            "from",
+            "to",
+            "rule",
+            "local",
+            "upstream",
+            "contribution",
+            "grad after",
+            "delta (closed form)",
+        )
         rows = [(*header, "")]
-        for view in self._views:
-            step = view.step
-            local = view.local_derivative
-            notes = []
-            if view.arrivals > 1:
-                notes.append(f"path {view.arrival}/{view.arrivals}")
-            if step.summed_from is not None:
-                notes.append(f"summed from {step.summed_from}")
-            rows.append(
-                (
-                    ">" if view.number == self._position else "",
-                    str(view.number),
-                    _clip(view.node_text, 24),
-                    _clip(view.input_text, 24),
-                    _clip(step.formula, 40),
-                    "-" if local is None else format_number(local),
-                    _cell(step.upstream),
-                    _cell(step.contribution),
-                    _cell(step.after),
-                    ", ".join(notes),
+        for move in self._views:
+            views: tuple[StepView, ...] = move.views if isinstance(move, NeuronStep) else (move,)
+            for view in views:
+                step = view.step
+                local = view.local_derivative
+                notes = []
+                if view.arrivals > 1:
+                    notes.append(f"path {view.arrival}/{view.arrivals}")
+                if step.summed_from is not None:
+                    notes.append(f"summed from {step.summed_from}")
+                delta = ""
+                if view.closed_form is not None and view.complete:
+                    delta = (
+                        f"{_cell(view.step.after)} ({_cell(view.closed_form.value)} "
+                        f"{view.closed_form.equation.split(' ')[0]})"
+                    )
+                rows.append(
+                    (
+                        ">" if move.number == self._position and view is views[-1] else "",
+                        str(move.number),
+                        _clip(view.node_text, 24),
+                        _clip(view.input_text, 24),
+                        _clip(view.rule, 40),
+                        "-" if local is None else format_number(local),
+                        _cell(step.upstream),
+                        _cell(step.contribution),
+                        _cell(step.after),
+                        delta,
+                        ", ".join(notes),
+                    )
                 )
-            )
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         numeric = {1, 5, 6, 7, 8}
         lines = []
@@ -861,34 +1007,12 @@ class Stepper:
                 for i, (cell, width) in enumerate(zip(row, widths))
             ]
             lines.append("  ".join(cells).rstrip())
+        count = len(self)
         where = f"{self._position} applied" + (
             ", > marks the current one" if self._position else ""
         )
-        lines.append(f"{len(self)} steps, {where}")
+        lines.append(f"{count} step{'' if count == 1 else 's'}, {where}")
         return "\n".join(lines)
-
-    def draw(self, **options: Any) -> Any:
-        """The graph as a ``graphviz.Digraph``, the current step highlighted.
-
-        The input receiving gradient and the edge it travels on are highlighted (orange
-        node, red edge); the input's box carries a note with the step's accumulation.
-        Gradients are the ones of the current step. ``options`` go to
-        :func:`autograd_lite.viz.draw`.
-        """
-        from . import viz  # the only module that imports graphviz, loaded when asked for
-
-        labels = {node: self.names.name(node) for node in self.names.order}
-        view = self.current
-        if view is None:
-            seed = format_value(self._root_grad)
-            options.setdefault(
-                "title", f"before step 1 of {len(self)}: the seed {seed} at the root"
-            )
-            return viz.draw(self.root, labels=labels, **options)
-        notes = {view.step.input: f"step {view.number}: {_clip(view._accumulation(), 60)}"}
-        options.setdefault("title", view.header())
-        highlight = [view.step.input, view.step]
-        return viz.draw(self.root, highlight=highlight, labels=labels, notes=notes, **options)
 
     # -- networks
 
@@ -902,24 +1026,19 @@ class Stepper:
         cost: str = "quadratic",
         activation: str | None = None,
         output_activation: str | None = None,
+        collapse: bool = False,
     ) -> Stepper:
         """Step through backpropagation of ``cost`` for ``model`` on one example (or a batch).
 
-        The loss is built from ``model.trace(x)`` (the pre-activations ``z`` and
-        activations ``a`` of each layer): ``cost="quadratic"`` is ``C = 1/2 sum_j (a^L_j
-        - y_j)^2``, ``"mse"`` is ``sum_j (a^L_j - y_j)^2`` (averaged over the examples of
-        a batch), as in :class:`autograd_lite.backprop.Network`. Nodes are named as in
-        the literature: ``x_k``, ``w^l_jk``, ``b^l_j``, ``z^l_j``, ``a^l_j``, ``y_j``,
-        ``C`` (layers from 1). Each step that reaches ``z^l_j`` shows
-        ``delta^l_j = dC/dz^l_j`` and, once complete, the closed form from
-        ``backprop.Network(model.get_weights(), ...).backprop_example(x, y)``: equation
-        BP1 at the output layer, BP2 in hidden layers.
-
-        A Value :class:`autograd_lite.nn.MLP` takes one example (``x`` a list of
-        numbers); the activations are read from it. A Tensor network takes a batch
-        (``x`` of shape ``(batch, n_in)``) and needs ``trace`` and ``get_weights``; its
-        activations come from ``activation`` and ``output_activation`` (or the model's
-        attributes of those names).
+        The graph and its names come from :mod:`autograd_lite.naming`
+        (:func:`~autograd_lite.naming.value_network_graph`, or
+        :func:`~autograd_lite.naming.tensor_network_graph` for a batch): ``x_k``,
+        ``w^l_jk``, ``b^l_j``, ``z^l_j``, ``a^l_j``, ``y_j``, ``C`` (layers from 1), and
+        each neuron's partial sums ``z^l_j[k<=2]``. Each step that reaches ``z^l_j``
+        shows ``delta^l_j = dC/dz^l_j`` and, once complete, its closed form from
+        :class:`autograd_lite.backprop.Network`: BP1 at the output layer, BP2 (its sum of
+        terms) in hidden layers. ``cost`` is one of quadratic, mse, cross_entropy,
+        log_likelihood (the last with ``output_activation="softmax"``).
 
         >>> import numpy as np
         >>> from autograd_lite import nn
@@ -933,8 +1052,104 @@ class Stepper:
         if cost not in _COSTS:
             raise ValueError(f"unknown cost {cost!r}; for_mlp knows {', '.join(_COSTS)}")
         if hasattr(x, "parents") or np.ndim(x) >= 2:
-            return _tensor_mlp(cls, model, x, y, cost, activation, output_activation)
-        return _value_mlp(cls, model, x, y, cost, activation, output_activation)
+            graph = naming.tensor_network_graph(
+                model,
+                x,
+                y,
+                cost=cost,
+                activation=activation,
+                output_activation=output_activation,
+            )
+            if not graph.closed_forms:
+                raise ValueError(
+                    "for_mlp on a Tensor network needs its activations: pass activation=... "
+                    "and output_activation=... (names as in backprop.Network)"
+                )
+        else:
+            graph = naming.value_network_graph(
+                model,
+                x,
+                y,
+                cost=cost,
+                activation=activation,
+                output_activation=output_activation,
+            )
+        return cls.for_graph(graph, collapse=collapse)
+
+    @classmethod
+    def for_graph(cls, graph: naming.NetworkGraph, *, collapse: bool = False) -> Stepper:
+        """A Stepper through a named network graph (``naming.build_network(...).graph``)."""
+        stepper = cls(
+            graph.root,
+            names=graph.names,
+            closed_forms=graph.closed_forms,
+            constants=graph.constants,
+            collapse=collapse,
+        )
+        stepper.graph = graph
+        return stepper
+
+
+def _collapse(views: list[StepView], names: Names, forms: dict[Any, ClosedForm]) -> list[Move]:
+    """Fold the steps inside each neuron's sum (from ``z^l_j`` down to its bias, weights
+    and inputs, through the partial sums and products) into one :class:`NeuronStep`."""
+    owner: dict[Any, Any] = {}  # interior node of a neuron's sum -> its z
+    for node in names.order:
+        name = names.given(node)
+        if re.fullmatch(r"z\^\d+_[\d,]+", name):
+            stack = [node]
+            while stack:
+                inner = stack.pop()
+                owner[inner] = node
+                for parent in inner.parents:
+                    if (
+                        parent.op is not None
+                        and parent.op.name in ("+", "*")
+                        and not (
+                            names.given(parent) and not names.given(parent).startswith(name + "[")
+                        )
+                    ):
+                        stack.append(parent)
+    moves: list[Move] = []
+    groups: list[list[StepView]] = []
+    for view in views:
+        z = owner.get(view.step.node)
+        if z is not None and groups and owner.get(groups[-1][-1].step.node) is z:
+            groups[-1].append(view)
+        else:
+            groups.append([view])
+    total = len(groups)
+    for number, group in enumerate(groups, start=1):
+        z = owner.get(group[0].step.node)
+        if z is None or len(group) == 1:
+            view = group[0]
+            moves.append(dataclasses.replace(view, number=number, total=total))
+            continue
+        terms = [names.text(p) for p in _sum_terms(z)]
+        inner = tuple(dataclasses.replace(v, number=number, total=total) for v in group)
+        moves.append(
+            NeuronStep(
+                views=inner,
+                z_name=names.name(z),
+                delta=float(_plain(group[0].step.upstream)),
+                number=number,
+                total=total,
+                sum_text=" + ".join(terms),
+                closed_form=forms.get(z),
+            )
+        )
+    return moves
+
+
+def _sum_terms(z: Any) -> list[Any]:
+    """The terms of ``b + w_1 a_1 + ... + w_n a_n``, bias first."""
+    terms = []
+    node = z
+    while node.op is not None and node.op.name == "+" and len(node.parents) == 2:
+        terms.append(node.parents[1])
+        node = node.parents[0]
+    terms.append(node)
+    return list(reversed(terms))
 
 
 def _clip(text: str, width: int) -> str:
@@ -959,155 +1174,3 @@ def _seed(root: Any, gradient: Any) -> Any:
             f"gradient of shape {seed.shape} does not match the root's shape {data.shape}"
         )
     return seed
-
-
-# ----------------------------------------------------------------------------- networks
-
-
-def _sub(*indices: int) -> str:
-    """Subscripts as in w^2_13; with a comma when an index has two digits (w^2_12,3)."""
-    separator = "," if any(i > 9 for i in indices) else ""
-    return separator.join(str(i) for i in indices)
-
-
-def _activation_name(neuron: Any) -> str:
-    return str(getattr(neuron, "activation", "linear"))
-
-
-def _value_mlp(
-    cls: type[Stepper],
-    model: Any,
-    x: Any,
-    y: Any,
-    cost: str,
-    activation: str | None,
-    output_activation: str | None,
-) -> Stepper:
-    from . import backprop
-    from .value import Value
-
-    layers = list(model.layers)
-    output = output_activation or _activation_name(layers[-1].neurons[0])
-    hidden = activation or (_activation_name(layers[0].neurons[0]) if len(layers) > 1 else output)
-    x_numbers = [float(_plain(v)) for v in np.ravel(np.asarray(x, dtype=object))]
-    y_numbers = [float(_plain(v)) for v in np.ravel(np.asarray(y, dtype=object))]
-    names: dict[Any, str] = {}
-    inputs = [Value(v) for v in x_numbers]
-    for k, v in enumerate(inputs, start=1):
-        names[v] = f"x_{_sub(k)}"
-    pairs = model.trace(inputs)
-    outputs = list(pairs[-1][1])
-    if len(y_numbers) != len(outputs):
-        raise ValueError(f"y has {len(y_numbers)} targets, the network has {len(outputs)} outputs")
-    targets = [Value(v) for v in y_numbers]
-    for j, t in enumerate(targets, start=1):
-        names[t] = f"y_{_sub(j)}"
-    differences = [a - t for a, t in zip(outputs, targets)]
-    squares = [d * d for d in differences]
-    loss = sum(squares[1:], squares[0])
-    if cost == "quadratic":
-        loss = loss * 0.5
-    names[loss] = "C"
-    for l, layer in enumerate(layers, start=1):
-        for j, neuron in enumerate(layer.neurons, start=1):
-            for k, w in enumerate(neuron.w, start=1):
-                names[w] = f"w^{l}_{_sub(j, k)}"
-            names[neuron.b] = f"b^{l}_{_sub(j)}"
-    for l, (zs, activations) in enumerate(pairs, start=1):
-        for j, (z, a) in enumerate(zip(zs, activations), start=1):
-            names[z] = f"z^{l}_{_sub(j)}"
-            if a is not z:
-                names[a] = f"a^{l}_{_sub(j)}"
-
-    network = backprop.Network(
-        model.get_weights(), activation=hidden, output_activation=output, cost=cost
-    )
-    closed = network.backprop_example(x_numbers, y_numbers)
-    weights = network.weights
-    last = len(layers)
-    closed_forms: dict[Any, ClosedForm] = {}
-    for l, (zs, _) in enumerate(pairs, start=1):
-        name = output if l == last else hidden
-        primes = backprop.activation_prime(name, closed.zs[l - 1])
-        for j, z in enumerate(zs, start=1):
-            i = j - 1
-            delta = float(closed.deltas[l - 1][i])
-            sigma = f"{name}'(z^{l}_{_sub(j)})"
-            if l == last:
-                a_j, y_j = closed.activations[l][i], y_numbers[i]
-                twice = "2 " if cost == "mse" else ""
-                formula = f"delta^{l}_{_sub(j)} = {twice}(a^{l}_{_sub(j)} - y_{_sub(j)}) * {sigma}"
-                a_minus_y = f"{format_number(a_j)} - {format_number(y_j)}"
-                numbers = f"{twice}({a_minus_y}) * {format_number(primes[i])}"
-                equation = "BP1 (output layer): delta^L = grad_a C (.) sigma'(z^L)"
-            else:
-                pulled = float((weights[l][0].T @ closed.deltas[l])[i])
-                w_kj = f"w^{l + 1}_k{',' if j > 9 else ''}{j}"
-                formula = f"delta^{l}_{_sub(j)} = (sum_k {w_kj} delta^{l + 1}_k) * {sigma}"
-                numbers = f"{format_number(pulled)} * {format_number(primes[i])}"
-                equation = "BP2 (hidden layer): delta^l = ((W^(l+1))^T delta^(l+1)) (.) sigma'(z^l)"
-            closed_forms[z] = ClosedForm(f"delta^{l}_{_sub(j)}", equation, formula, numbers, delta)
-    return cls(loss, names=names, closed_forms=closed_forms)
-
-
-def _tensor_mlp(
-    cls: type[Stepper],
-    model: Any,
-    x: Any,
-    y: Any,
-    cost: str,
-    activation: str | None,
-    output_activation: str | None,
-) -> Stepper:
-    from . import backprop
-    from .losses import NETWORK_COSTS
-    from .tensor import Tensor
-
-    hidden = activation or getattr(model, "activation", None)
-    output = output_activation or getattr(model, "output_activation", None) or hidden
-    if not isinstance(hidden, str) or not isinstance(output, str):
-        raise ValueError(
-            "for_mlp on a Tensor network needs its activations: pass activation=... and "
-            "output_activation=... (names as in backprop.Network)"
-        )
-    inputs = x if hasattr(x, "parents") else Tensor(np.asarray(x, dtype=np.float64))
-    target = y if hasattr(y, "parents") else Tensor(np.asarray(y, dtype=np.float64))
-    names: dict[Any, str] = {inputs: "X", target: "Y"}
-    pairs = model.trace(inputs)
-    output_node = pairs[-1][1]
-    if tuple(target.shape) != tuple(output_node.shape):
-        raise ValueError(
-            f"y has shape {tuple(target.shape)}, the network's output has shape "
-            f"{tuple(output_node.shape)}"
-        )
-    loss = NETWORK_COSTS[cost](output_node, target)
-    names[loss] = "C"
-    previous = frozenset([inputs])
-    for l, (z, a) in enumerate(pairs, start=1):
-        for node in engine.topological_order(a, stop=previous):
-            if node.op is None and node not in names and node.requires_grad:
-                names[node] = f"{'W' if node.data.ndim == 2 else 'b'}^{l}"
-        names[z] = f"z^{l}"
-        if a is not z:
-            names[a] = f"a^{l}"
-        previous = frozenset([a])
-
-    network = backprop.Network(
-        model.get_weights(), activation=hidden, output_activation=output, cost=cost
-    )
-    closed = network.gradients(np.asarray(inputs.data), np.asarray(target.data))
-    examples = output_node.shape[0] if len(output_node.shape) > 1 else 1
-    last = len(pairs)
-    closed_forms: dict[Any, ClosedForm] = {}
-    for l, (z, _) in enumerate(pairs, start=1):
-        name = output if l == last else hidden
-        twice = "2 " if cost == "mse" else ""
-        if l == last:
-            equation = "BP1 (output layer, batch mean)"
-            formula = f"delta^{l} = (1/n) {twice}(a^{l} - Y) (.) {name}'(z^{l})"
-        else:
-            equation = "BP2 (hidden layer)"
-            formula = f"delta^{l} = (delta^{l + 1} W^{l + 1}) (.) {name}'(z^{l})  (rows: examples)"
-        value = closed.deltas[l - 1]
-        closed_forms[z] = ClosedForm(f"delta^{l}", equation, formula, f"n = {examples}", value)
-    return cls(loss, names=names, closed_forms=closed_forms)

@@ -471,12 +471,6 @@ class Value:
         """A new leaf with the same data and label, cut off from the graph."""
         return Value(self.data, self.label)
 
-    def backward_steps(self) -> Any:
-        """A :class:`~autograd_lite.stepper.Stepper` through this Value's backward pass."""
-        from .stepper import Stepper  # presentation is imported only when asked for
-
-        return Stepper(self)
-
     # -- what the functional API (grad, value_and_grad) asks of a node kind
 
     def _as_input(self) -> Value:

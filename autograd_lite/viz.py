@@ -12,10 +12,10 @@ with every pre-activation node labelled by its delta.
 >>> y = (x * x).tanh()
 >>> y.backward()
 >>> print(text(y))
-[n2] tanh  data 0.2449  grad 1.0000
-  [n1] *  data 0.2500  grad 0.9400
-    a: [n0] x  data 0.5000  grad 0.9400
-    b: -> [n0] x
+tanh(x*x) (tanh)  data 0.244919  grad 1.0
+  x*x (*)  data 0.25  grad 0.940015
+    1: x  data 0.5  grad 0.940015
+    2: -> x
 
 This is the only module of the project that imports ``graphviz``, and it only reads
 graphs: nothing here computes a gradient (:func:`draw_mlp` asks the engine to run one
@@ -25,6 +25,7 @@ backward pass, the way a training step would, and puts the model's gradients bac
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -34,9 +35,9 @@ from typing import Any, NoReturn, TypeVar
 import graphviz  # untyped: pyproject.toml tells mypy to ignore its missing stubs
 import numpy as np
 
-from . import engine
+from . import engine, naming
 from .files import atomic_write, free_name, save_figure
-from .stepper import argument_name, numbered_nodes
+from .naming import Names, format_number, pretty
 
 __all__ = [
     "COLOURS",
@@ -48,6 +49,7 @@ __all__ = [
     "draw",
     "draw_mlp",
     "hidden_units",
+    "draw_step",
     "save",
     "text",
     "text_mlp",
@@ -61,8 +63,17 @@ COLOURS: dict[str, str] = {
     "output": "palegreen",
     "operation": "lemonchiffon",
     "highlight": "orange",
+    "gradient": "blue",
 }
 _HIGHLIGHT_LINE = "red"
+#: Graphs of more nodes than this are summarised by default (one box per layer or level).
+MAX_NODES = 300
+
+
+def argument_name(position: int) -> str:
+    """An edge's label: the argument position, counted from 1 (as the stepper says it)."""
+    return str(position + 1)
+
 
 #: What :func:`save` writes, chosen by the file's extension or ``format=``.
 FORMATS = ("dot", "svg", "png", "pdf")
@@ -119,15 +130,19 @@ class GraphvizFailed(RuntimeError):
 class _Layout:
     """The nodes of the graph behind ``root``, each after its parents, and their names.
 
-    Nodes are named ``n0, n1, ...`` by :func:`autograd_lite.stepper.numbered_nodes`,
-    as the stepper names them. Nodes the engine leaves out because they need no
-    gradient (a Tensor of inputs, a target) are drawn as leaves: the engine records no
-    history behind them.
+    Nodes get DOT identifiers ``n0, n1, ...`` in the order of
+    :func:`autograd_lite.naming.numbered_nodes`, and are labelled by their
+    :class:`autograd_lite.naming.Names`, as the stepper names them. Nodes the engine
+    leaves out because they need no gradient (a Tensor of inputs, a target) are drawn
+    as leaves: the engine records no history behind them.
     """
 
-    def __init__(self, root: Any) -> None:
+    def __init__(
+        self, root: Any, labels: Mapping[Any, str] | None = None, constants: Iterable[Any] = ()
+    ) -> None:
         self.root = root
-        self.order, base = numbered_nodes(root)
+        self.naming = Names(root, labels or {}, constants=list(constants))
+        self.order, base = self.naming.order, self.naming.base
         self.explored = set(base)
         self.names = [f"n{i}" for i in range(len(self.order))]
         self.index: dict[Any, int] = {node: i for i, node in enumerate(self.order)}
@@ -224,19 +239,19 @@ def _plain(x: Any) -> Any:
 def _value_text(x: Any) -> str:
     x = _plain(x)
     if x is None:
-        return "None"
+        return "none yet"
     if isinstance(x, np.ndarray):
         return _array_text(x)
     return _number(x)
 
 
 def _fields(
-    node: Any, show: tuple[str, ...], labels: Mapping[Any, str], notes: Mapping[Any, str]
+    node: Any, show: tuple[str, ...], names: Names | None, notes: Mapping[Any, str]
 ) -> list[str]:
-    """The lines that describe a node: label, shape and dtype, data, grad, note."""
+    """The lines that describe a node: name, shape and dtype, data, grad, note."""
     lines = []
-    if "label" in show:
-        label = _label(node, labels)
+    if "label" in show and names is not None:
+        label = names.pretty(node)
         if label:
             lines.append(label)
     data = node.data
@@ -245,7 +260,10 @@ def _fields(
     if "data" in show:
         lines.append(f"data {_value_text(data)}")
     if "grad" in show:
-        lines.append(f"grad {_value_text(node.grad)}")
+        if names is not None and names.is_constant(node):
+            lines.append("needs no grad")
+        else:
+            lines.append(f"grad {_value_text(node.grad)}")
     note = notes.get(node) if notes else None
     if note:
         lines.append(note)
@@ -326,7 +344,9 @@ def _add_legend(digraph: Any) -> None:
             legend.node(f"legend_{kind}", graphviz.nohtml(words), **attrs)
         legend.node(
             "legend_edges",
-            graphviz.nohtml("edge labels a, b: argument positions"),
+            graphviz.nohtml(
+                "edge labels 1, 2: argument positions; blue: the current step's gradient"
+            ),
             shape="plaintext",
             style="",
         )
@@ -442,7 +462,7 @@ def draw(
     rankdir: str = "LR",
     show: Iterable[str] = _DEFAULT_SHOW,
     highlight: Any = None,
-    max_nodes: int = 2000,
+    max_nodes: int = MAX_NODES,
     group: Grouping | None = None,
     legend: bool = False,
     *,
@@ -450,6 +470,9 @@ def draw(
     labels: Mapping[Any, str] | None = None,
     notes: Mapping[Any, str] | None = None,
     title: str | None = None,
+    step: Any = None,
+    step_label: str = "",
+    constants: Iterable[Any] = (),
 ) -> Any:
     """Draw the computation graph that produced ``root`` as a ``graphviz.Digraph``.
 
@@ -479,15 +502,25 @@ def draw(
     backwards); ``(child, parent, position)`` picks one argument when ``parent`` is used
     twice (``x * x``), and an :class:`engine.Step` means its own edge.
 
+    ``step`` (an :class:`engine.Step`) draws one step of the backward pass: a blue
+    arrow from the operation that sends the gradient to the input that receives it
+    (the direction the gradient travels), labelled ``step_label`` (its contribution).
+
+    Nodes are labelled as :class:`autograd_lite.naming.Names` names them: ``labels``
+    (or ``.label``) where given, else the expression that computed the node
+    (``x*w + b``), typeset as in :func:`autograd_lite.naming.pretty`.
+
     ``group`` maps nodes (a mapping, or a function of the node) to a group name, or to a
     tuple of names for nested groups such as ``("layer 1", "neuron 2")``; each group is
     drawn as a cluster. ``labels`` and ``notes`` give nodes a shown label (instead of
     ``.label``) and an extra line, without touching the nodes.
 
-    Graphs of more than ``max_nodes`` values are summarised: one box per group (the
-    outermost of nested groups: a network's layers) or, for nodes without a group, per
-    operation name, with node counts, and arrows between boxes labelled with the number
-    of edges they stand for; the title says so.
+    Graphs of more than ``max_nodes`` values (:data:`MAX_NODES`) are summarised: one
+    box per group (the outermost of nested groups: a network's layers) or, without
+    groups, per level of depth (distance from the leaves), so the summary is a DAG as
+    the graph is; each box carries its node count and the norm of its gradients (and
+    of its deltas, for a network's layer), each arrow the number of edges it stands
+    for; the title says so.
 
     The output is deterministic: nodes are named ``n0, n1, ...`` by their position in
     the engine's topological order, so the same graph always gives the same DOT text
@@ -499,19 +532,19 @@ def draw(
     >>> x = Value(3.0, label="x")
     >>> dot = draw(x * x)
     >>> print([line.strip() for line in dot.source.splitlines() if "->" in line])
-    ['n0 -> n1_op [label=a]', 'n0 -> n1_op [label=b]', 'n1_op -> n1']
+    ['n0 -> n1_op [label=1]', 'n0 -> n1_op [label=2]', 'n1_op -> n1']
     """
     fields = _check_options(rankdir, show)
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
     _check_root(root)
-    layout = _Layout(root)
+    layout = _Layout(root, labels, constants)
     parameter_set = set(parameters) if parameters is not None else None
     highlights = _Highlights(highlight, layout)
     group_of = _group_function(group)
     if len(layout.order) > max_nodes:
         return _draw_summary(
-            layout, rankdir, max_nodes, group, parameter_set, highlights, legend, title
+            layout, rankdir, max_nodes, group, parameter_set, highlights, legend, title, labels
         )
 
     digraph = _new_digraph(rankdir, title)
@@ -527,7 +560,7 @@ def draw(
         if i in highlights.nodes:
             attrs.update(fillcolor=COLOURS["highlight"], color=_HIGHLIGHT_LINE, penwidth="2")
         graph = clusters.graph(group_of(node))
-        lines = _fields(node, fields, labels or {}, notes or {})
+        lines = _fields(node, fields, layout.naming, notes or {})
         label = _record(lines, rankdir, stacked=isinstance(node.data, np.ndarray))
         graph.node(name, graphviz.nohtml(label), **attrs)
         parents = layout.parents(node)
@@ -557,13 +590,26 @@ def draw(
     clusters.close()
     for tail, head, edge_attrs in edges:
         digraph.edge(tail, head, **edge_attrs)
+    if step is not None:
+        child = _Highlights._index(step.node, layout)
+        parent = _Highlights._index(step.input, layout)
+        attrs = {
+            "color": COLOURS["gradient"],
+            "fontcolor": COLOURS["gradient"],
+            "penwidth": "3",
+            "constraint": "false",
+            "style": "bold",
+        }
+        if step_label:
+            attrs["label"] = graphviz.nohtml(_escape(step_label))
+        digraph.edge(f"{layout.names[child]}_op", layout.names[parent], **attrs)
     return digraph
 
 
 class _Block:
     """One box of a summarised drawing: a group's (or an operation's) nodes."""
 
-    __slots__ = ("inner_edges", "kinds", "marked", "name", "nodes")
+    __slots__ = ("deltas", "grad_squares", "inner_edges", "kinds", "marked", "name", "nodes")
 
     def __init__(self, name: int) -> None:
         self.name = f"b{name}"
@@ -571,6 +617,25 @@ class _Block:
         self.inner_edges = 0
         self.kinds: set[str] = set()
         self.marked = False
+        self.grad_squares: float | None = None
+        self.deltas: float | None = None
+
+    def add_grad(self, grad: Any, is_delta: bool) -> None:
+        """Add a node's gradient to the box's sums of squares (None: no gradient yet)."""
+        grad = _plain(grad)
+        if grad is None:
+            return
+        with np.errstate(all="ignore"):
+            square = float(np.sum(np.square(np.asarray(grad, dtype=np.float64))))
+        self.grad_squares = (self.grad_squares or 0.0) + square
+        if is_delta:
+            self.deltas = (self.deltas or 0.0) + square
+
+
+def _is_delta(node: Any, labels: Mapping[Any, str] | None) -> bool:
+    """True for a network's pre-activation nodes (``z^l_j``, ``z^l``): their grads are deltas."""
+    name = naming._ascii((labels or {}).get(node, ""))
+    return re.fullmatch(r"z\^\d+(_[\d,]+)?", name) is not None
 
 
 def _draw_summary(
@@ -582,11 +647,12 @@ def _draw_summary(
     highlights: _Highlights,
     legend: bool,
     title: str | None,
+    labels: Mapping[Any, str] | None = None,
 ) -> Any:
-    """One box per group (or per operation name), arrows between boxes with counts."""
+    """One box per group (or per level of depth), arrows between boxes with counts."""
     keys = _summary_keys(layout, _group_function(group), parameters)
     blocks: dict[tuple[str, ...], _Block] = {}
-    if len(set(keys)) > max_nodes:  # too many groups to draw: one box per operation
+    if len(set(keys)) > max_nodes:  # too many groups to draw: one box per level
         keys = _summary_keys(layout, lambda node: (), parameters)
     elif group is not None and not callable(group):  # boxes in the mapping's order
         present = set(keys)
@@ -600,8 +666,10 @@ def _draw_summary(
         if block is None:
             block = blocks[key] = _Block(len(blocks))
         block.nodes += 1
-        block.kinds.add(_kind(layout.order[i], layout, parameters))
+        node = layout.order[i]
+        block.kinds.add(_kind(node, layout, parameters))
         block.marked = block.marked or i in highlights.nodes
+        block.add_grad(node.grad, _is_delta(node, labels))
 
     between: dict[tuple[str, str], int] = {}
     marked_edges: set[tuple[str, str]] = set()
@@ -617,7 +685,7 @@ def _draw_summary(
             if (i, position) in highlights.edges:
                 marked_edges.add(edge)
 
-    per = "group" if any(key[0] != "\0" for key in blocks) else "operation"
+    per = "group" if any(key[0] != "\0" for key in blocks) else "level of depth"
     summary = (
         f"summarised: {len(layout.order):,} nodes and {layout.edge_count():,} edges "
         f"(more than max_nodes={max_nodes:,}), one box per {per}"
@@ -632,6 +700,10 @@ def _draw_summary(
         lines = [key[-1], f"{block.nodes:,} node{'s' if block.nodes != 1 else ''}"]
         if block.inner_edges:
             lines.append(f"{block.inner_edges:,} edges inside")
+        if block.deltas is not None:
+            lines.append(f"‖δ‖ {_number(math.sqrt(block.deltas))}")
+        if block.grad_squares is not None:
+            lines.append(f"‖grad‖ {_number(math.sqrt(block.grad_squares))}")
         label = "\\n".join(_escape(line) for line in lines)
         digraph.node(block.name, graphviz.nohtml(label), **attrs)
     for edge, number in between.items():
@@ -647,20 +719,31 @@ def _summary_keys(
     group_of: Callable[[Any], tuple[str, ...]],
     parameters: set[Any] | None,
 ) -> list[tuple[str, ...]]:
-    """The block of each node: its (outermost) group, or "\\0" and its operation's name."""
+    """The box of each node: its (outermost) group, or its level of depth.
+
+    Levels count the longest path from a leaf (leaves are level 0), cut into at most
+    twelve bands; every edge goes from a lower level to a higher one, so the boxes
+    and arrows form a DAG, as the graph does (boxes per operation name would draw
+    cycles such as ``+ <-> tanh``).
+    """
+    depth: dict[Any, int] = {}
+    for node in layout.order:
+        parents = layout.parents(node)
+        depth[node] = 1 + max((depth[p] for p in parents), default=-1)
+    deepest = max(depth.values(), default=0)
+    band = max(1, math.ceil((deepest + 1) / 12))
     keys = []
     for node in layout.order:
         path = group_of(node)
         if path:
             keys.append(path[:1])
-        elif node is layout.root:
-            keys.append(("\0", "output"))
-        elif layout.parents(node):
-            keys.append(("\0", _op_name(node)))
-        elif _is_parameter(node, parameters):
-            keys.append(("\0", "parameters"))
-        else:
-            keys.append(("\0", "inputs and constants"))
+            continue
+        low = depth[node] // band * band
+        high = min(low + band - 1, deepest)
+        name = f"level {low}" if low == high else f"levels {low}-{high}"
+        if low == 0:
+            name += " (leaves)"
+        keys.append(("\0", name))
     return keys
 
 
@@ -681,28 +764,30 @@ def text(
     labels: Mapping[Any, str] | None = None,
     notes: Mapping[Any, str] | None = None,
     max_lines: int | None = None,
+    constants: Iterable[Any] = (),
 ) -> str:
     """The graph behind ``root`` as an indented tree, for a terminal.
 
     The root comes first; each node's inputs follow, indented, in argument order
-    (``a:``, ``b:`` when an operation has two or more). A node is written out once; where
-    it appears again, a reference ``-> [n3]`` points back to it. The names ``[n0]``,
-    ``[n1]``... are the ones :func:`draw` uses. ``max_lines`` cuts a long tree short and
-    says how many lines were left out.
+    (``1:``, ``2:`` when an operation has two or more). Each node is called by its
+    name (:class:`autograd_lite.naming.Names`, as :func:`draw` and the stepper call
+    it), its operation in parentheses. A node is written out once; where it appears
+    again, ``-> name`` points back to it. Numbers are written as the stepper writes
+    them. ``max_lines`` cuts a long tree short and says how many lines were left out.
 
     >>> from autograd_lite.value import Value
     >>> x = Value(3.0, label="x")
     >>> print(text(x * x, show=("label", "data")))
-    [n1] *  data 9.0000
-      a: [n0] x  data 3.0000
-      b: -> [n0] x
+    x*x (*)  data 9.0
+      1: x  data 3.0
+      2: -> x
     """
     fields = _check_options("LR", show)
     if max_lines is not None and max_lines < 1:
         raise ValueError(f"max_lines must be at least 1, got {max_lines}")
     _check_root(root)
-    numbers = tuple(field for field in fields if field != "label")  # the label leads the line
-    layout = _Layout(root)
+    layout = _Layout(root, labels, constants)
+    names = layout.naming
     lines: list[str] = []
     written: set[int] = set()
     left_out = 0
@@ -723,25 +808,38 @@ def text(
         indent = "  " * min(depth, _MAX_INDENT)
         if depth > _MAX_INDENT:
             indent += f"(depth {depth}) "
-        head = f"{indent}{position}{'-> ' if seen else ''}[{layout.names[index]}]"
-        head += _text_name(node, layout, labels or {}, "label" in fields)
+        name = names.name(node) if "label" in fields else f"n{index}"
         if seen:
-            lines.append(head)
-        else:
-            details = _fields(node, numbers, {}, notes or {})
-            lines.append("  ".join([head, *details]).rstrip())
+            lines.append(f"{indent}{position}-> {name}")
+            continue
+        head = f"{indent}{position}{name}"
+        if layout.parents(node):
+            head += f" ({_op_name(node)})"
+        details = []
+        if isinstance(node.data, np.ndarray):
+            details.append(f"shape {tuple(node.data.shape)} {node.data.dtype}")
+        if "data" in fields:
+            details.append(f"data {_text_value(node.data)}")
+        if "grad" in fields:
+            constant = names.is_constant(node)
+            details.append("needs no grad" if constant else f"grad {_text_value(node.grad)}")
+        note = (notes or {}).get(node)
+        if note:
+            details.append(note)
+        lines.append("  ".join([head, *details]).rstrip())
     if left_out:
         lines.append(f"... {left_out:,} more lines (max_lines={max_lines})")
     return "\n".join(lines)
 
 
-def _text_name(node: Any, layout: _Layout, labels: Mapping[Any, str], with_label: bool) -> str:
-    """`` tanh``, `` o = tanh`` or `` x``: the operation, the label, or both."""
-    label = _label(node, labels) if with_label else ""
-    if layout.parents(node):
-        op_name = _op_name(node)
-        return f" {label} = {op_name}" if label else f" {op_name}"
-    return f" {label}" if label else " leaf"
+def _text_value(x: Any) -> str:
+    """A number as the stepper writes it (six significant digits); arrays as pictures do."""
+    x = _plain(x)
+    if x is None:
+        return "None"
+    if isinstance(x, np.ndarray):
+        return _array_text(x)
+    return format_number(x)
 
 
 # ----------------------------------------------------------------------------- files
@@ -878,19 +976,6 @@ def _missing_dot(digraph: Any, path: Path) -> NoReturn:
 
 # ----------------------------------------------------------------------------- MLPs
 
-_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def _sup(n: int) -> str:
-    return str(n).translate(_SUPERSCRIPTS)
-
-
-def _sub(*indices: int) -> str:
-    """Subscript indices: ``_sub(1, 2)`` is "₁₂"; a comma separates them past 9."""
-    separator = "," if any(i > 9 for i in indices) else ""
-    return separator.join(str(i) for i in indices).translate(_SUBSCRIPTS)
-
 
 def draw_mlp(
     model: Any,
@@ -901,26 +986,27 @@ def draw_mlp(
     rankdir: str = "LR",
     show: Iterable[str] = _DEFAULT_SHOW,
     legend: bool = True,
-    max_nodes: int = 2000,
+    max_nodes: int = MAX_NODES,
     title: str | None = None,
+    activation: str | None = None,
+    output_activation: str | None = None,
 ) -> Any:
     """Backpropagate through ``model`` on ``x`` and draw it, layer by layer, with deltas.
 
     ``model.trace(x)`` gives each layer's pre-activations ``z`` and activations ``a``.
     For a Value MLP (:class:`autograd_lite.nn.MLP`) ``x`` is one example, a list of
     numbers; nodes are grouped by layer and neuron. For a Tensor network ``x`` is a batch
-    (rows are examples); nodes are grouped by layer. Layers are numbered from 1 (the
-    input is layer 0), neurons from 1, and names follow the backpropagation literature:
-    ``xₖ``, ``wˡⱼₖ``, ``bˡⱼ``, ``zˡⱼ``, ``aˡⱼ`` (Tensor networks: ``X``, ``Wˡ``,
-    ``bˡ``, ``zˡ``, ``aˡ``, ``Y``).
+    (rows are examples); nodes are grouped by layer. The graph and its names come from
+    :mod:`autograd_lite.naming`, as the stepper's: ``xₖ``, ``wˡⱼₖ``, ``bˡⱼ``, ``zˡⱼ``,
+    ``aˡⱼ``, ``yⱼ``, ``C``, and each neuron's partial sums ``zˡⱼ[k≤2]`` (Tensor networks:
+    ``X``, ``Wˡ``, ``bˡ``, ``zˡ``, ``aˡ``, ``Y``).
 
-    The loss is ``loss(output, y)`` when ``loss`` is a function; otherwise it is named
-    as the costs of :class:`autograd_lite.backprop.Network`: ``"quadratic"`` (the
-    default when ``y`` is given) is ``½ Σⱼ (aᴸⱼ - yⱼ)²``, ``"mse"`` is
-    ``Σⱼ (aᴸⱼ - yⱼ)²``, both averaged over the examples of a batch; ``"sum"`` (the
-    default without ``y``) is the sum of the outputs. After one
-    backward pass from the loss, each pre-activation node carries its delta
-    ``δˡⱼ = ∂loss/∂zˡⱼ`` (its gradient, the quantity of equations BP1 and BP2). The
+    ``loss`` names a cost of :class:`autograd_lite.backprop.Network` (``"quadratic"``,
+    the default when ``y`` is given, ``"mse"``, ``"cross_entropy"``,
+    ``"log_likelihood"``), or ``"sum"`` (the default without ``y``: the sum of the
+    outputs), or is a function ``loss(output, y)``. After one backward pass from the
+    cost, each pre-activation node carries its delta ``δˡⱼ = ∂C/∂zˡⱼ`` (its gradient,
+    the quantity of equations BP1 and BP2) and, for a named cost, the closed form. The
     model's gradients are zeroed for that pass and put back afterwards, so drawing
     leaves the model as it was.
 
@@ -937,17 +1023,20 @@ def draw_mlp(
         x,
         y,
         loss,
-        lambda picture: draw(
-            picture.root,
+        activation,
+        output_activation,
+        lambda graph, labels, notes, heading: draw(
+            graph.root,
             rankdir=rankdir,
             show=show,
             max_nodes=max_nodes,
-            group=picture.group,
+            group=graph.groups,
             legend=legend,
-            parameters=picture.parameters,
-            labels=picture.labels,
-            notes=picture.notes,
-            title=title or picture.title,
+            parameters=graph.parameters,
+            labels=labels,
+            notes=notes,
+            title=title or heading,
+            constants=graph.constants,
         ),
     )
 
@@ -960,6 +1049,8 @@ def text_mlp(
     loss: str | Callable[[Any, Any], Any] | None = None,
     show: Iterable[str] = _DEFAULT_SHOW,
     max_lines: int | None = None,
+    activation: str | None = None,
+    output_activation: str | None = None,
 ) -> str:
     """:func:`draw_mlp` for a terminal: a title line, then the :func:`text` tree."""
     _check_options("LR", show)
@@ -968,32 +1059,66 @@ def text_mlp(
         x,
         y,
         loss,
-        lambda picture: (
-            picture.title
+        activation,
+        output_activation,
+        lambda graph, labels, notes, heading: (
+            f"{graph.title} = {format_number(graph.root.data)}; delta^l_j = dC/dz^l_j"
             + "\n"
             + text(
-                picture.root,
+                graph.root,
                 show,
-                labels=picture.labels,
-                notes=picture.notes,
+                labels=graph.names,
+                notes=network_notes(graph, format_number, typeset=False),
                 max_lines=max_lines,
+                constants=graph.constants,
             )
         ),
     )
 
 
-class _MLPPicture:
-    """What a picture of an MLP needs: the loss node and the names, notes and groups."""
+def network_labels(graph: naming.NetworkGraph) -> tuple[dict[Any, str], dict[Any, str], str]:
+    """The typeset labels, the delta notes and the title of a network's picture.
 
-    def __init__(self, model: Any) -> None:
-        self.root: Any = None
-        self.labels: dict[Any, str] = {}
-        self.notes: dict[Any, str] = {}
-        self.group: dict[Any, tuple[str, ...]] = {}
-        self.parameters: list[Any] = (
-            list(model.parameters()) if hasattr(model, "parameters") else []
-        )
-        self.title = ""
+    Each pre-activation gets the note ``δˡⱼ = <its gradient>`` and, when the closed form
+    is known and agrees, ``= BP1`` or ``= BP2``.
+    """
+    labels = {node: pretty(name) for node, name in graph.names.items()}
+    cost = _value_text(graph.root.data)
+    heading = f"{typeset_title(graph.title)} = {cost}; δˡⱼ = ∂C/∂zˡⱼ"
+    return labels, network_notes(graph, _value_text), heading
+
+
+def typeset_title(title: str) -> str:
+    """A network's title with the cost formula typeset: ``½ Σⱼ (aᴸⱼ - yⱼ)²``."""
+    for plain_text, typeset in (
+        ("1/2 ", "½ "),
+        ("sum_j", "Σⱼ"),
+        ("a^L_j", "aᴸⱼ"),
+        ("y_j", "yⱼ"),
+        (")^2", ")²"),
+        ("ln", "ln"),
+    ):
+        title = title.replace(plain_text, typeset)
+    return title
+
+
+def network_notes(
+    graph: naming.NetworkGraph, number: Callable[[Any], str], typeset: bool = True
+) -> dict[Any, str]:
+    """``δˡⱼ = 0.1474 (BP1 agrees)`` for each pre-activation (ASCII: ``typeset=False``)."""
+    notes: dict[Any, str] = {}
+    for layer in graph.zs:
+        for z in layer:
+            symbol = f"delta^{graph.names[z][2:]}"
+            note = f"{pretty(symbol) if typeset else symbol} = {number(_plain(z.grad))}"
+            form = graph.closed_forms.get(z)
+            if form is not None:
+                with np.errstate(all="ignore"):
+                    agrees = np.allclose(_plain(z.grad), form.value, rtol=1e-9, atol=1e-12)
+                equation = form.equation.split(" ")[0]
+                note += f" ({equation} {'agrees' if agrees else 'DISAGREES'})"
+            notes[z] = note
+    return notes
 
 
 def _with_mlp(
@@ -1001,165 +1126,94 @@ def _with_mlp(
     x: Any,
     y: Any,
     loss: str | Callable[[Any, Any], Any] | None,
-    render: Callable[[_MLPPicture], _T],
+    activation: str | None,
+    output_activation: str | None,
+    render: Callable[[naming.NetworkGraph, dict[Any, str], dict[Any, str], str], _T],
 ) -> _T:
-    """Run the model, backpropagate the loss and render, then restore the gradients."""
-    picture = _MLPPicture(model)
-    saved = [p.grad for p in picture.parameters]
-    engine.zero_grad(picture.parameters)
+    """Build the named graph, backpropagate the cost and render, then restore gradients."""
+    parameters = list(model.parameters()) if hasattr(model, "parameters") else []
+    saved = [p.grad for p in parameters]
+    engine.zero_grad(parameters)
+    cost = _loss_name(loss, y)
     try:
-        if _is_node(x) or np.ndim(x) >= 2:
-            _trace_tensor_mlp(picture, model, x, y, loss)
-        else:
-            _trace_value_mlp(picture, model, x, y, loss)
-        return render(picture)
+        build = (
+            naming.tensor_network_graph
+            if _is_node(x) or np.ndim(x) >= 2
+            else naming.value_network_graph
+        )
+        graph = build(
+            model, x, y, cost=cost, activation=activation, output_activation=output_activation
+        )
+        graph.root.backward()
+        labels, notes, heading = network_labels(graph)
+        return render(graph, labels, notes, heading)
     finally:
-        for parameter, grad in zip(picture.parameters, saved):
+        for parameter, grad in zip(parameters, saved):
             parameter.grad = grad
 
 
-def _loss_name(loss: str | Callable[[Any, Any], Any] | None, y: Any) -> str | None:
+def _loss_name(
+    loss: str | Callable[[Any, Any], Any] | None, y: Any
+) -> str | Callable[[Any, Any], Any]:
     if callable(loss):
-        return None
+        return loss
     name = loss if loss is not None else ("quadratic" if y is not None else "sum")
-    if name not in _LOSSES:
+    known = (*naming.COSTS, "sum")
+    if name not in known:
         raise ValueError(
-            f"unknown loss {name!r}; choose one of {', '.join(_LOSSES)} or pass a function"
+            f"unknown loss {name!r}; choose one of {', '.join(known)} or pass a function"
         )
     if name != "sum" and y is None:
         raise ValueError(f"the {name!r} loss needs targets y")
     return name
 
 
-# The losses draw_mlp builds, named as in backprop.Network: C for one example (a batch
-# takes the mean over its examples), with what the title says about each.
-_LOSSES = {"quadratic": "½ Σ (a - y)²", "mse": "Σ (a - y)²", "sum": "Σ outputs"}
+def draw_step(stepper: Any, *, network: naming.NetworkGraph | None = None, **options: Any) -> Any:
+    """The stepper's graph at its current step, as a ``graphviz.Digraph``.
 
-
-def _mlp_title(sizes: Sequence[int], loss_name: str | None, cost: Any, examples: int = 0) -> str:
-    loss_text = _LOSSES[loss_name] if loss_name is not None else "loss"
-    if examples and loss_name != "sum":
-        loss_text += f", the mean over {examples} examples"
-    shape = "-".join(str(size) for size in sizes)
-    return f"MLP {shape}: loss = {loss_text} = {_value_text(cost)}; δˡⱼ = ∂loss/∂zˡⱼ"
-
-
-def _trace_value_mlp(
-    picture: _MLPPicture,
-    model: Any,
-    x: Any,
-    y: Any,
-    loss: str | Callable[[Any, Any], Any] | None,
-) -> None:
-    from .value import Value
-
-    loss_name = _loss_name(loss, y)
-    inputs = [v if isinstance(v, Value) else Value(float(v)) for v in np.ravel(x).tolist()]
-    labels, notes, group = picture.labels, picture.notes, picture.group
-    for k, v in enumerate(inputs, start=1):
-        labels[v] = f"x{_sub(k)}"
-        group[v] = ("input",)
-    pairs = model.trace(inputs)
-    outputs = list(pairs[-1][1])
-    targets: list[Any] = []
-    if loss_name in ("quadratic", "mse"):
-        targets = [Value(float(t)) for t in np.ravel(y).tolist()]
-        if len(targets) != len(outputs):
-            raise ValueError(
-                f"y has {len(targets)} targets, the network has {len(outputs)} outputs"
-            )
-        squares = [(a - t) * (a - t) for a, t in zip(outputs, targets)]
-        cost = sum(squares[1:], squares[0])
-        if loss_name == "quadratic":
-            cost = cost * 0.5
-    elif loss_name == "sum":
-        cost = sum(outputs[1:], outputs[0])
-    else:
-        assert callable(loss)
-        cost = loss(outputs, y)
-    cost.backward()
-
-    previous = frozenset(inputs)
-    for l, (zs, activations) in enumerate(pairs, start=1):
-        for j, (z, a) in enumerate(zip(zs, activations), start=1):
-            for node in engine.topological_order(a, stop=previous):
-                group.setdefault(node, (f"layer {l}", f"neuron {j}"))
-            labels[z] = f"z{_sup(l)}{_sub(j)}"
-            if a is not z:
-                labels[a] = f"a{_sup(l)}{_sub(j)}"
-            notes[z] = f"δ{_sup(l)}{_sub(j)} = {_number(z.grad)}"
-        previous = frozenset(activations)
-    for l, layer in enumerate(getattr(model, "layers", []), start=1):
-        for j, neuron in enumerate(getattr(layer, "neurons", []), start=1):
-            for k, w in enumerate(getattr(neuron, "w", []), start=1):
-                labels[w] = f"w{_sup(l)}{_sub(j, k)}"
-            if hasattr(neuron, "b"):
-                labels[neuron.b] = f"b{_sup(l)}{_sub(j)}"
-    for j, t in enumerate(targets, start=1):
-        labels[t] = f"y{_sub(j)}"
-    labels.setdefault(cost, "loss")  # a one-output network's "sum" loss is its output
-    for node in engine.topological_order(cost, stop=previous):
-        group.setdefault(node, ("loss",))
-    picture.root = cost
-    picture.title = _mlp_title([len(inputs)] + [len(zs) for zs, _ in pairs], loss_name, cost.data)
-
-
-def _trace_tensor_mlp(
-    picture: _MLPPicture,
-    model: Any,
-    x: Any,
-    y: Any,
-    loss: str | Callable[[Any, Any], Any] | None,
-) -> None:
-    from .losses import NETWORK_COSTS
-    from .tensor import Tensor
-
-    loss_name = _loss_name(loss, y)
-    inputs = x if _is_node(x) else Tensor(np.asarray(x, dtype=np.float64))
-    labels, notes, group = picture.labels, picture.notes, picture.group
-    labels[inputs] = "X"
-    group[inputs] = ("input",)
-    pairs = model.trace(inputs)
-    output = pairs[-1][1]
-    target = None
-    if loss_name in ("quadratic", "mse"):
-        target = y if _is_node(y) else Tensor(np.asarray(y, dtype=np.float64))
-        cost = NETWORK_COSTS[loss_name](output, target)
-    elif loss_name == "sum":
-        cost = output.sum()
-    else:
-        assert callable(loss)
-        cost = loss(output, y)
-    cost.backward()
-
-    parameters = set(picture.parameters)
-    previous = frozenset([inputs])
-    for l, (z, a) in enumerate(pairs, start=1):
-        for node in _with_constants(engine.topological_order(a, stop=previous)):
-            group.setdefault(node, (f"layer {l}",))
-            if node in parameters and node not in labels:
-                labels[node] = f"{'W' if node.data.ndim == 2 else 'b'}{_sup(l)}"
-        labels[z] = f"z{_sup(l)}"
-        if a is not z:
-            labels[a] = f"a{_sup(l)}"
-        notes[z] = f"δ{_sup(l)} = ∂loss/∂z{_sup(l)}: its grad"
-        previous = frozenset([a])
-    if target is not None:
-        labels[target] = "Y"
-        group[target] = ("loss",)
-    labels.setdefault(cost, "loss")
-    for node in _with_constants(engine.topological_order(cost, stop=previous)):
-        group.setdefault(node, ("loss",))
-    picture.root = cost
-    sizes = [inputs.shape[-1]] + [z.shape[-1] for z, _ in pairs]
-    examples = inputs.shape[0] if len(inputs.shape) > 1 else 1
-    picture.title = _mlp_title(sizes, loss_name, cost.data, examples)
-
-
-def _with_constants(nodes: list[Any]) -> list[Any]:
-    """``nodes`` and the inputs they use that need no gradient (which the engine skips)."""
-    extra = [p for node in nodes for p in node.parents if not p.requires_grad]
-    return nodes + extra
+    The input receiving gradient is highlighted (orange) and the step is drawn as a blue
+    arrow from the operation to that input, the way the gradient travels, labelled with
+    its contribution; gradients are those of the current step. With ``network`` (the
+    :class:`~autograd_lite.naming.NetworkGraph` the stepper was made from; a Stepper
+    from :meth:`Stepper.for_graph` remembers it) the picture is grouped by layer and
+    neuron, parameters are coloured as such and each pre-activation carries its delta,
+    as in :func:`draw_mlp`. ``options`` go to :func:`draw`.
+    """
+    network = network or getattr(stepper, "graph", None)
+    labels = {node: pretty(stepper.names.name(node)) for node in stepper.names.order}
+    notes: dict[Any, str] = {}
+    if network is not None:
+        options.setdefault("group", network.groups)
+        options.setdefault("parameters", network.parameters)
+        options.setdefault("constants", network.constants)
+        for layer in network.zs:
+            for z in layer:
+                symbol = pretty(f"delta^{network.names[z][2:]}")
+                notes[z] = f"{symbol} = {_value_text(z.grad)}"
+    view = stepper.current
+    if view is None:
+        seed = _value_text(stepper.seed)
+        options.setdefault("title", f"before step 1 of {len(stepper)}: the seed {seed} at the root")
+        return draw(stepper.root, labels=labels, notes=notes, **options)
+    step = view.step
+    options.setdefault("title", pretty(view.header()))
+    accumulation = view.summary().partition(": ")[2]
+    if len(accumulation) > 60:
+        accumulation = accumulation[:57] + "..."
+    before = notes.get(step.input)
+    notes[step.input] = (f"{before}; " if before else "") + pretty(
+        f"step {view.number}: {accumulation}"
+    )
+    contribution = f"+= {_value_text(step.contribution)}"
+    return draw(
+        stepper.root,
+        highlight=[step.input],
+        labels=labels,
+        notes=notes,
+        step=step,
+        step_label=contribution,
+        **options,
+    )
 
 
 # ----------------------------------------------------------------------------- hidden units

@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import nn, viz
+from autograd_lite.naming import NetworkSpec, build_network
 from autograd_lite.parse import parse_expression
+from autograd_lite.stepper import Stepper
 from autograd_lite.value import Value
 
 GALLERY = Path(__file__).resolve().parent.parent / "viz"
@@ -56,13 +58,13 @@ def neuron() -> Any:
 def mlp_deltas() -> Any:
     """A 2-3-1 Value MLP on one example: each pre-activation labelled with its delta."""
     model = nn.MLP(2, [3, 1], activation="tanh", rng=np.random.default_rng(0))
-    return viz.draw_mlp(model, [0.5, -1.0], [1.0], legend=False)
+    return viz.draw_mlp(model, [0.5, -1.0], [1.0], legend=True)
 
 
 def mlp_summary() -> Any:
     """A 2-16-16-1 Value MLP drawn past max_nodes: one box per layer, with counts."""
     model = nn.MLP(2, [16, 16, 1], activation="tanh", rng=np.random.default_rng(0))
-    return viz.draw_mlp(model, [0.5, -1.0], [1.0], legend=False, max_nodes=300)
+    return viz.draw_mlp(model, [0.5, -1.0], [1.0], legend=False)  # past viz.MAX_NODES
 
 
 def tensor_mlp() -> Any:
@@ -74,6 +76,15 @@ def tensor_mlp() -> Any:
     return viz.draw_mlp(model, x, y, legend=False)
 
 
+def stepper_step() -> Any:
+    """The stepper's picture (`graph FILE` in `autograd-lite step --layers 2,2,1`) at the step
+    that completes delta^1_1: layers, deltas, and the gradient's own arrow going backward."""
+    example = build_network(NetworkSpec(layers=(2, 2, 1), seed=0))
+    stepper = Stepper.for_graph(example.graph)
+    stepper.run_to("z^1_1")
+    return viz.draw_step(stepper, legend=True)
+
+
 def figures() -> dict[str, Any]:
     """Every picture of the gallery, by file name (without extension)."""
     makers: list[Callable[[], Any]] = [
@@ -83,6 +94,7 @@ def figures() -> dict[str, Any]:
         mlp_deltas,
         mlp_summary,
         tensor_mlp,
+        stepper_step,
     ]
     return {make.__name__: make() for make in makers}
 

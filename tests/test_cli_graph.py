@@ -9,10 +9,10 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from autograd_lite import cli, nn, viz
+from autograd_lite.compare import random_problem
 from autograd_lite.parse import parse_assignments, parse_expression
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ def test_prints_the_text_tree(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run([*EXPRESSION, "--backward", "--text"], capsys)
     assert status == 0
     assert out == viz.text(expression_root(backward=True)) + "\n"
-    assert out.splitlines()[0] == "[n5] tanh  data 0.7064  grad 1.0000"
+    assert out.splitlines()[0] == "tanh(x*w + b) (tanh)  data 0.706419  grad 1.0"
 
 
 @needs_dot
@@ -74,25 +74,27 @@ def test_writes_dot_by_extension_or_format(
     assert run([*EXPRESSION, "-o", str(tmp_path / "g"), "--format", "dot"], capsys)[0] == 0
     assert (tmp_path / "g").read_text(encoding="utf-8") == expected
     assert run([*EXPRESSION, "--text", "-o", str(tmp_path / "g.txt")], capsys)[0] == 0
-    assert (tmp_path / "g.txt").read_text(encoding="utf-8").startswith("[n5] tanh")
+    assert (tmp_path / "g.txt").read_text(encoding="utf-8").startswith("tanh(x*w + b) (tanh)")
 
 
 def test_mlp(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["--mlp", "2,3,1", "--seed", "0", "--input", "0.5,-1", "--target", "1"]
+    argv = ["--layers", "2,3,1", "--seed", "0", "--input", "0.5,-1", "--target", "1"]
     status, out, _ = run(argv, capsys)
     assert status == 0
-    model = nn.MLP(2, [3, 1], activation="tanh", rng=np.random.default_rng(0))
+    weights, _, _ = random_problem([2, 3, 1], 1, 0)  # the weights compare draws from seed 0
+    model = nn.MLP.from_weights(weights, "sigmoid", "sigmoid")
     assert out == viz.draw_mlp(model, [0.5, -1.0], [1.0], legend=False).source
+    assert "MLP 2-3-1 (sigmoid, output sigmoid): C = ½ Σⱼ (aᴸⱼ - yⱼ)²" in out
     # without --input, the input is drawn from the seed too: the same command, same picture
     first, second = tmp_path / "a.dot", tmp_path / "b.dot"
     assert run(["--mlp", "2,3,1", "--seed", "0", "-o", str(first)], capsys)[0] == 0
     assert run(["--mlp", "2,3,1", "--seed", "0", "-o", str(second)], capsys)[0] == 0
     assert first.read_text(encoding="utf-8") == second.read_text(encoding="utf-8")
-    assert "loss = Σ outputs" in first.read_text(encoding="utf-8")
+    assert "C = ½ Σⱼ (aᴸⱼ - yⱼ)²" in first.read_text(encoding="utf-8")  # as in step
     for delta in ("δ¹₁", "δ¹₂", "δ¹₃", "δ²₁"):
         assert delta in first.read_text(encoding="utf-8")
     status, out, _ = run([*argv, "--text"], capsys)
-    assert out.splitlines()[0].startswith("MLP 2-3-1: loss = ½ Σ (a - y)² = ")
+    assert out.splitlines()[0].startswith("MLP 2-3-1 (sigmoid, output sigmoid): C = 1/2 sum_j")
 
 
 @pytest.mark.parametrize(
@@ -114,12 +116,12 @@ def test_mlp(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
             "-o no/such/dir/g.dot: the folder no/such/dir does not exist",
         ),
         (["x", "--set", "x=1", "--max-nodes", "0"], "--max-nodes must be at least 1"),
-        (["--mlp", "2"], "--mlp: expected layer sizes like 2,3,1"),
-        (["--mlp", "2,x"], "--mlp: expected layer sizes like 2,3,1"),
-        (["--mlp", "2,0,1"], "--mlp: expected layer sizes like 2,3,1"),
+        (["--mlp", "2"], "--layers: expected layer sizes like 2,3,1"),
+        (["--mlp", "2,x"], "--layers: expected layer sizes like 2,3,1"),
+        (["--mlp", "2,0,1"], "--layers: expected layer sizes like 2,3,1"),
         (["--mlp", "1000,1000,1"], "1,002,001 weights and biases is too many to draw"),
         (["--mlp", "2,1", "--activation", "swish"], "unknown activation 'swish'"),
-        (["--mlp", "2,1", "--input", "1"], "--input: expected 2 numbers, got 1"),
+        (["--mlp", "2,1", "--input", "1"], "--input: the input has 1 numbers"),
         (["--mlp", "2,1", "--target", "a"], "--target: expected numbers separated by commas"),
         (["--mlp", "2,1", "--set", "x=1"], "--set gives values to an expression's variables"),
     ],
@@ -175,10 +177,10 @@ def test_python_dash_m_runs_the_command() -> None:
     root = parse_expression("x*w", {"x": 2.0, "w": 3.0})
     root.backward()
     assert result.stdout == viz.text(root) + "\n"
-    assert result.stdout.splitlines()[0] == "[n2] *  data 6.0000  grad 1.0000"
-    assert sorted(line.split("] ")[1] for line in result.stdout.splitlines()[1:]) == [
-        "w  data 3.0000  grad 2.0000",
-        "x  data 2.0000  grad 3.0000",
+    assert result.stdout.splitlines() == [
+        "x*w (*)  data 6.0  grad 1.0",
+        "  1: x  data 2.0  grad 3.0",
+        "  2: w  data 3.0  grad 2.0",
     ]
     failed = subprocess.run(
         [*command, "x.__class__", "--set", "x=1"],
@@ -238,5 +240,5 @@ def test_a_failing_dot_is_one_line_pointing_to_max_nodes(
     monkeypatch.setenv("PATH", f"{folder}:/bin:/usr/bin")
     status, _, err = run([*EXPRESSION, "-o", str(tmp_path / "g.svg")], capsys)
     assert status == 2 and len(err.splitlines()) == 1
-    assert "(out of memory); lower --max-nodes (now 1000" in err
+    assert "(out of memory); lower --max-nodes (now 300" in err
     assert not (tmp_path / "g.svg").exists()

@@ -150,14 +150,16 @@ def test_ctrl_c_is_exit_130_with_one_line(argv: list[str], tmp_path: Path) -> No
     process = start(argv, tmp_path, PATH=f"{slow}:{os.environ['PATH']}")
     assert process.stderr is not None
     wait_for(process.stderr, "ready")
-    time.sleep(0.3)
+    time.sleep(1.0)
     process.send_signal(signal.SIGINT)
     status, _, err = finish(process)
     assert status == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     lines = [line for line in err.splitlines() if line]
-    assert lines[-1] == f"autograd-lite {argv[0]}: interrupted" or lines[-1].startswith(
-        "stopped by Ctrl-C"
+    # (on a busy machine the signal may come while the command line is still being read)
+    last = lines[-1]
+    assert last in (f"autograd-lite {argv[0]}: interrupted", "autograd-lite: interrupted") or (
+        argv[0] == "train" and last.startswith("stopped by Ctrl-C after epoch ")
     )
     assert not (tmp_path / "g.svg").exists()
 

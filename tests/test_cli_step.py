@@ -10,10 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from autograd_lite import backprop, cli, nn
+from autograd_lite import backprop, cli
+from autograd_lite.compare import random_problem
+from autograd_lite.naming import format_number
 from autograd_lite.parse import ParseError, parse_expression
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,9 +22,9 @@ EXPRESSION = ["tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88"]
 HOSTILE = "__import__('os')"
 
 FIRST_STEP = [
-    "step 1 of 5: from tanh(x*w + b) to x*w + b (argument a of tanh)",
-    "  rule      d tanh(a)/da = 1 - tanh(a)^2",
-    "  at        a = 0.88, tanh(a) = 0.706419",
+    "step 1 of 5: from tanh(x*w + b) to x*w + b (argument 1 of tanh)",
+    "  rule      d tanh(x*w + b)/d(x*w + b) = 1 - tanh(x*w + b)^2",
+    "  at        x*w + b = 0.88, tanh(x*w + b) = 0.706419",
     "  local     1 - 0.706419^2 = 0.500972",
     "  upstream  tanh(x*w + b).grad = 1.0",
     "  chain     (x*w + b).grad += 0.500972 * 1.0 = 0.500972",
@@ -32,7 +33,8 @@ INTRO = [
     "backward pass of tanh(x*w + b) = 0.706419",
     "5 steps; at the start tanh(x*w + b).grad = 1.0 (the seed, d output/d output) and every "
     "other gradient is zero",
-    "Enter or n: next step, b: back, r: run to the end, t: table, ?: help, q: quit",
+    "Enter or next: next step, back, run, until NAME, table, list, explain, formulas, "
+    "graph FILE, help, quit",
 ]
 
 
@@ -69,7 +71,7 @@ def test_a_script_of_commands(
     assert status == 0 and err == ""
     assert lines[:3] == INTRO
     assert lines[3:9] == FIRST_STEP
-    assert lines[9] == "step 2 of 5: from x*w + b to x*w (argument a of +)"  # Enter = n
+    assert lines[9] == "step 2 of 5: from x*w + b to x*w (argument 1 of +)"  # Enter = n
     assert lines[15:] == [
         "undid step 2: (x*w).grad has no gradient again",
         "now after step 1",
@@ -100,8 +102,12 @@ def test_end_of_input_exits_cleanly(
     status, lines, err = session(monkeypatch, capsys, EXPRESSION, "n")  # no newline, no q
     assert (status, err) == (0, "")
     assert lines == INTRO + FIRST_STEP
+    # an empty standard input that is not a terminal: every step, as with --all
     status, lines, _ = session(monkeypatch, capsys, EXPRESSION, "")
-    assert (status, lines) == (0, INTRO)
+    assert status == 0 and lines[:3] == INTRO
+    assert lines[3] == "(no commands on standard input: every step follows)"
+    assert lines[4:10] == FIRST_STEP and "final gradients:" in lines
+    assert "  w              grad 1.00194" in lines
 
 
 def test_bad_commands_get_a_hint(
@@ -112,9 +118,9 @@ def test_bad_commands_get_a_hint(
     assert lines[3:] == [
         "unknown command 'xyz'; type ? for help",
         "unknown command 'n 3'; type ? for help",
-        "g needs an argument, e.g. g step.dot",
-        "u needs an argument, e.g. u x",
-        "no node called 'nobody'; names: b, n3, n4, n5, w, x",
+        "g needs an argument, e.g. graph step.svg",
+        "u needs an argument, e.g. until x",
+        "no node called 'nobody'; names: b, w, x, x*w, x*w + b, tanh(x*w + b)",
     ]
 
 
@@ -124,14 +130,14 @@ def test_help_show_list_table_and_until(
     status, lines, _ = session(monkeypatch, capsys, EXPRESSION, "?\ns\nu b\ns\nl\nt\n")
     assert status == 0
     text = "\n".join(lines)
-    assert "  b             go back one step (undo it)" in lines
-    assert "at the start: no step applied yet (n: next)" in lines
+    assert "  back, b            go back one step (undo it)" in lines
+    assert "at the start: no step applied yet (next)" in lines
     # u b: steps 1 and 2 as summaries, then step 3 (the one that completes b) in full
     start = lines.index("step 1 of 5: (x*w + b).grad += 0.500972 * 1.0 = 0.500972")
-    assert lines[start + 2] == "step 3 of 5: from x*w + b to b (argument b of +)"
+    assert lines[start + 2] == "step 3 of 5: from x*w + b to b (argument 2 of +)"
     assert lines.count("  chain     b.grad += 1.0 * 0.500972 = 0.500972") == 2  # u, then s
     assert "  x              grad 0.0" in lines and "  b              grad 0.500972" in lines
-    assert re.search(r"^>  3  x\*w \+ b +b +d\(a\+b\)/db = 1", text, re.MULTILINE)
+    assert re.search(r"^>  3  x\*w \+ b +b +d\(x\*w \+ b\)/d b = 1", text, re.MULTILINE)
     assert lines[-1] == "5 steps, 3 applied, > marks the current one"
 
 
@@ -143,7 +149,7 @@ def test_explain_adds_a_sentence(
     )
     assert status == 0
     assert lines[1].startswith("5 steps; at the start (x*x + relu(x)).grad = 1.0")
-    assert lines[-9] == "step 5 of 5: from relu(x) to x (argument a of relu)"
+    assert lines[-9] == "step 5 of 5: from relu(x) to x (argument 1 of relu)"
     assert lines[-2] == (
         "  in words  A ReLU passes the gradient where its input was positive and zero elsewhere."
         " Its input was -2.0, not positive, so it passes zero. x already holds gradient from 2"
@@ -176,15 +182,20 @@ def test_a_hostile_expression_is_rejected(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["x", "--mlp", "2,1"], "give an expression"),
+        (["x", "--layers", "2,1"], "give an expression"),
+        (["x", "--mlp", "2,1"], "give an expression"),  # the old spelling, still accepted
         ([], "give an expression"),
-        (["--mlp", "2"], "--mlp: expected layer sizes like 2,2,1"),
-        (["--mlp", "2,x"], "--mlp: expected layer sizes like 2,2,1"),
-        (["--mlp", "100,100"], "too many steps"),
-        (["--mlp", "2,1", "--set", "x=1"], "--set gives values to an expression's variables"),
-        (["--mlp", "2,1", "--input", "1"], "--input: expected 2 numbers, got 1"),
-        (["--mlp", "2,1", "--activation", "cube"], "--activation: unknown activation 'cube'"),
-        (["x", "--set", "x=1", "--input", "1,2"], "--input goes with --mlp"),
+        (["--layers", "2"], "--layers: expected layer sizes like 2,3,1"),
+        (["--mlp", "2,x"], "--layers: expected layer sizes like 2,3,1"),
+        (["--layers", "100,100"], "too many steps"),
+        (["--layers", "2,1", "--set", "x=1"], "--set gives values to an expression's variables"),
+        (["--layers", "2,1", "--input", "1"], "--input: the input has 1 numbers, the network"),
+        (["--layers", "2,1", "--activation", "cube"], "--activation: unknown activation 'cube'"),
+        (["--layers", "2,1", "--cost", "hinge"], "--cost: unknown cost 'hinge'"),
+        (["--layers", "2,1", "--quiz", "--all"], "--all shows every answer"),
+        (["--weights", "/nonexistent.npz"], "--weights: no such file"),
+        (["x", "--set", "x=1", "--input", "1,2"], "give an expression"),
+        (["--input", "1,2"], "the network options need --layers SIZES or --weights FILE"),
         (["x*y", "--set", "x=1"], "y"),
     ],
 )
@@ -210,8 +221,8 @@ def test_g_writes_dot_with_the_current_step_highlighted(
     assert "orange" not in before.read_text(encoding="utf-8")
     source = after.read_text(encoding="utf-8")
     node = next(line for line in source.splitlines() if line.strip().startswith("n3 [label="))
-    assert "fillcolor=orange" in node and "step 2: (x*w).grad += 1.0 * 0.500972" in node
-    assert "n3 -> n4_op [label=a color=red penwidth=2.5]" in source
+    assert "fillcolor=orange" in node and "step 2: (x·w).grad += 1.0 * 0.500972" in node
+    assert 'n4_op -> n3 [label="+= 0.5010" color=blue' in source
 
 
 def test_g_reports_problems_and_goes_on(
@@ -229,41 +240,48 @@ def test_g_reports_problems_and_goes_on(
     assert lines[6] == FIRST_STEP[0]
 
 
-def test_mlp_session(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    status, lines, _ = session(monkeypatch, capsys, ["--mlp", "2,2,1", "--seed", "0"], "r\n")
+def test_network_session(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines, _ = session(monkeypatch, capsys, ["--layers", "2,2,1", "--seed", "0"], "r\n")
     assert status == 0
-    rng = np.random.default_rng(0)
-    model = nn.MLP(2, [2, 1], activation="sigmoid", output_activation="sigmoid", rng=rng)
-    x = [round(float(v), 4) for v in rng.uniform(-1, 1, 2)]
-    y = [round(float(v), 4) for v in rng.uniform(0, 1, 1)]
+    # the network compare checks with the same options: weights and example from the seed
+    weights, X, Y = random_problem([2, 2, 1], 8, 0, "sigmoid", "sigmoid", "quadratic")
+    x, y = X[0], Y[0]
+    shown = f"x = [{format_number(x[0])}, {format_number(x[1])}], y = [{format_number(y[0])}]"
     assert lines[0].startswith(
-        f"backward pass of MLP 2-2-1 (sigmoid, seed 0) on x = [{x[0]}, {x[1]}], y = [{y[0]}]: "
-        "C = 1/2 sum_j (a_j - y_j)^2 = "
+        f"backward pass of MLP 2-2-1 (sigmoid, output sigmoid, seed 0) on {shown}: "
+        "C = 1/2 sum_j (a^L_j - y_j)^2 = "
     )
-    assert lines[2].startswith("33 steps; at the start C.grad = 1.0")
+    # no step goes into the target y_1 nor into the 0.5 of the cost
+    assert lines[2].startswith("31 steps (and none into constants or targets")
     assert lines[-1].startswith("the backward pass is complete")
-    deltas = backprop.Network(model.get_weights(), "sigmoid").backprop_example(x, y).deltas
+    # run keeps the delta and closed-form lines
+    assert sum("(closed form; differs by " in line for line in lines) == 3
+    deltas = backprop.Network(weights, "sigmoid").backprop_example(x, y).deltas
     status, lines, _ = session(
         monkeypatch, capsys, ["--mlp", "2,2,1", "--seed", "0"], "u z^2_1\nu z^1_1\nu z^1_2\n"
     )
     text = "\n".join(lines)
     for layer, neuron in [(1, 1), (1, 2), (2, 1)]:
-        shown = re.search(
+        found = re.search(
             rf"delta\^{layer}_{neuron} = dC/dz\^{layer}_{neuron} = (\S+)  \(autodiff", text
         )
-        assert shown is not None
-        assert float(shown.group(1)) == pytest.approx(deltas[layer - 1][neuron - 1], abs=1e-12)
+        assert found is not None
+        assert float(found.group(1)) == pytest.approx(deltas[layer - 1][neuron - 1], abs=1e-12)
     assert text.count("(closed form; differs by ") == 3
     assert "BP1 (output layer)" in text and "BP2 (hidden layer)" in text
+    # BP2 written as its sum of terms w^2_kj delta^2_k
+    assert "delta^1_1 = (w^2_11 delta^2_1) * sigmoid'(z^1_1)" in text
 
 
 def test_mlp_input_target_and_cost(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["--mlp", "2,1", "--input", "0.5,-1", "--target", "0.25", "--cost", "mse"]
+    argv = ["--layers", "2,1", "--input", "0.5,-1", "--target", "0.25", "--loss", "mse"]
     status, lines, _ = session(monkeypatch, capsys, argv, "u z^1_1\n")
     assert status == 0
-    assert "on x = [0.5, -1.0], y = [0.25]: C = sum_j (a_j - y_j)^2" in lines[0]
+    assert "on x = [0.5, -1.0], y = [0.25]: C = sum_j (a^L_j - y_j)^2" in lines[0]
     assert any(
         line.startswith("            delta^1_1 = 2 (a^1_1 - y_1) * sigmoid'") for line in lines
     )

@@ -268,9 +268,9 @@ def test_the_tanh_step_shows_rule_numbers_and_accumulation() -> None:
     first = stepper.next()
     assert str(first) == repr(first)
     assert str(first).splitlines() == [
-        "step 1 of 5: from tanh(x*w + b) to x*w + b (argument a of tanh)",
-        "  rule      d tanh(a)/da = 1 - tanh(a)^2",
-        "  at        a = 0.881374, tanh(a) = 0.707107",
+        "step 1 of 5: from tanh(x*w + b) to x*w + b (argument 1 of tanh)",
+        "  rule      d tanh(x*w + b)/d(x*w + b) = 1 - tanh(x*w + b)^2",
+        "  at        x*w + b = 0.881374, tanh(x*w + b) = 0.707107",
         "  local     1 - 0.707107^2 = 0.5",
         "  upstream  tanh(x*w + b).grad = 1.0",
         "  chain     (x*w + b).grad += 0.5 * 1.0 = 0.5",
@@ -278,7 +278,7 @@ def test_the_tanh_step_shows_rule_numbers_and_accumulation() -> None:
     assert first is not None and first.local_derivative == pytest.approx(0.5, abs=1e-15)
     stepper.run_to("b")
     text = str(stepper.current)
-    assert "d(a+b)/db = 1" in text and "b.grad += 1.0 * 0.5 = 0.5" in text
+    assert "d(x*w + b)/d b = 1" in text and "b.grad += 1.0 * 0.5 = 0.5" in text
 
 
 def test_the_product_step_substitutes_the_other_input() -> None:
@@ -286,8 +286,8 @@ def test_the_product_step_substitutes_the_other_input() -> None:
     views = stepper.run()
     to_x = next(v for v in views if v.input_name == "x")
     assert to_x.text().splitlines()[2:] == [
-        "  at        a = 2.0, b = -3.0, a*b = -6.0",
-        "  local     b = -3.0",
+        "  at        x = 2.0, w = -3.0, x*w = -6.0",
+        "  local     w = -3.0",
         "  upstream  (x*w).grad = 0.500972",
         "  chain     x.grad += -3.0 * 0.500972 = -1.50292",
     ]
@@ -342,8 +342,8 @@ def test_tensor_steps_show_shapes_arrays_and_the_sum_back() -> None:
     views = stepper.run()
     to_b = next(v for v in views if v.input_name == "b")
     lines = to_b.text().splitlines()
-    assert lines[0].endswith("to b (argument b of +)")
-    assert "  shapes    a (4, 3), b (1, 3) -> out (4, 3)" in lines
+    assert lines[0].endswith("to b (argument 2 of +)")
+    assert "  shapes    x (4, 3), b (1, 3) -> out (4, 3)" in lines
     assert "  sum-back  summed over broadcast axis 0 from (4, 3) to (1, 3)" in lines
     assert lines[-1] == f"  chain     b.grad += {format_value(to_b.step.after)}"
     assert format_value(to_b.step.after).startswith("[[") and to_b.local_derivative is None
@@ -363,16 +363,19 @@ def test_expressions_name_nodes_without_ambiguity() -> None:
     texts = [v.input_text for v in stepper.steps]
     assert "-x" not in texts  # two different nodes would both read "-x"
     assert any(t.startswith("n") and t[1:].isdigit() for t in texts)
-    assert "(3).grad += 2.0 * 1.0 = 2.0" in str(stepper.run_to(stepper.find("x"))[-2])
+    # the 3 of 3*x is a constant: nobody needs its gradient, so no step goes into it
+    assert "3" not in texts and stepper.hidden == 1
+    assert "(3*x).grad" in str(stepper.run_to(stepper.find("x"))[-1])
 
 
 def test_table_lists_every_step_and_marks_the_current_one() -> None:
     stepper = Stepper(square())
     table = stepper.table().splitlines()
     assert table[0].split() == [
-        "#", "from", "to", "rule", "local", "upstream", "contribution", "grad", "after"
+        "#", "from", "to", "rule", "local", "upstream", "contribution", "grad", "after",
+        "delta", "(closed", "form)",
     ]  # fmt: skip
-    row = ["1", "a*a", "a", "d(a*b)/da", "=", "b", "3.0", "1.0", "3.0", "3.0", "path", "1/2"]
+    row = ["1", "a*a", "a", "d(a*a)/d", "a", "=", "a", "3.0", "1.0", "3.0", "3.0", "path", "1/2"]
     assert table[1].split() == row
     assert table[-1] == "2 steps, 0 applied"
     stepper.next()
@@ -383,17 +386,21 @@ def test_table_lists_every_step_and_marks_the_current_one() -> None:
     assert table[-1] == "2 steps, 2 applied, > marks the current one"
 
 
-def test_draw_highlights_the_node_and_the_edge_of_the_current_step() -> None:
+def test_draw_highlights_the_node_and_the_gradient_of_the_current_step() -> None:
+    from autograd_lite import viz
+
     stepper = Stepper(tanh_neuron(6.88))
-    assert "orange" not in stepper.draw().source
+    assert "orange" not in viz.draw_step(stepper).source
     stepper.next()
-    stepper.next()  # x*w + b sends gradient to x*w (node n3) along its argument a
-    source = stepper.draw().source
-    assert "n3 -> n4_op [label=a color=red penwidth=2.5]" in source
+    stepper.next()  # x*w + b sends gradient to x*w (node n3) along its argument 1
+    source = viz.draw_step(stepper).source
+    # the gradient travels backward: from the + operation (n4_op) to its input x*w (n3)
+    assert 'n4_op -> n3 [label="+= 0.5010" color=blue' in source
+    assert "n3 -> n4_op [label=1]" in source  # the forward edge stays as it is
     node = next(line for line in source.splitlines() if line.strip().startswith("n3 [label="))
-    assert "fillcolor=orange" in node and "step 2: (x*w).grad += 1.0 * 0.500972" in node
-    assert "grad 0.5010" in node  # the gradient as it is at this step
-    assert stepper.draw(rankdir="TB").source != source
+    assert "fillcolor=orange" in node and "step 2: (x·w).grad += 1.0 * 0.500972" in node
+    assert "x·w" in node and "grad 0.5010" in node  # its name, and its gradient at this step
+    assert viz.draw_step(stepper, rankdir="TB").source != source
 
 
 # ----------------------------------------------------------------------------- networks
@@ -521,10 +528,31 @@ def test_parsed_assignments_work_as_variables() -> None:
     ]
 
 
-def test_value_backward_steps_is_a_stepper() -> None:
-    root = tanh_neuron()
-    stepper = root.backward_steps()
-    assert isinstance(stepper, Stepper) and stepper.root is root and len(stepper) == 5
+def test_node_kinds_do_not_import_presentation() -> None:
+    import ast
+    from pathlib import Path
+
+    import autograd_lite
+
+    package = Path(autograd_lite.__file__).parent
+    presentation = {"stepper", "viz", "cli", "naming", "explorer"}
+
+    def imported(module: str) -> set[str]:
+        tree = ast.parse((package / f"{module}.py").read_text(encoding="utf-8"))
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module.split(".")[0])
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[-1] for alias in node.names)
+        return names
+
+    for kind in ("value", "tensor", "engine"):
+        assert not imported(kind) & presentation, kind
+    assert "viz" not in imported("stepper") and "stepper" not in imported("viz")
+    assert not imported("naming") & {"stepper", "viz", "cli"}
+    stepper = Stepper(tanh_neuron())
     assert repr(stepper) == "<Stepper tanh(x*w + b): 0 of 5 steps applied>"
 
 
@@ -536,7 +564,7 @@ def test_arguments_past_z_are_numbered_as_in_the_picture() -> None:
     root = concatenate(parts).sum()
     stepper = Stepper(root)
     header = stepper.run()[-1].header()
-    assert header.endswith("(argument 27 of concatenate)"), header
+    assert header.endswith("(argument 28 of concatenate)"), header
     assert "argument argument" not in stepper.table()
-    edge = [line.strip() for line in viz.draw(root).source.splitlines() if "[label=27]" in line]
+    edge = [line.strip() for line in viz.draw(root).source.splitlines() if "[label=28]" in line]
     assert len(edge) == 1

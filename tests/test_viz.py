@@ -73,18 +73,19 @@ def test_dot_text_of_a_known_expression_is_exact() -> None:
             ],
             key=lambda line: int(line.split()[0][1:]),
         ),
-        f'\t{n[product]} [label="{{ data -0.5000 | grad 1.0000 }}" fillcolor=white]',
+        # unnamed interior nodes are named by the expression they compute
+        f'\t{n[product]} [label="{{ a·b | data -0.5000 | grad 1.0000 }}" fillcolor=white]',
         f'\t{n[product]}_op [label="*" {OP}]',
-        f'\t{n[total]} [label="{{ data 0.0000 | grad 1.0000 }}" fillcolor=white]',
+        f'\t{n[total]} [label="{{ a·b + a | data 0.0000 | grad 1.0000 }}" fillcolor=white]',
         f'\t{n[total]}_op [label="+" {OP}]',
-        f'\t{n[y]} [label="{{ data 0.0000 | grad 1.0000 }}" fillcolor=palegreen]',
+        f'\t{n[y]} [label="{{ tanh(a·b + a) | data 0.0000 | grad 1.0000 }}" fillcolor=palegreen]',
         f"\t{n[y]}_op [label=tanh {OP}]",
         # edges in argument order: a is the first argument of * and the second of +
-        f"\t{n[a]} -> {n[product]}_op [label=a]",
-        f"\t{n[b]} -> {n[product]}_op [label=b]",
+        f"\t{n[a]} -> {n[product]}_op [label=1]",
+        f"\t{n[b]} -> {n[product]}_op [label=2]",
         f"\t{n[product]}_op -> {n[product]}",
-        f"\t{n[product]} -> {n[total]}_op [label=a]",
-        f"\t{n[a]} -> {n[total]}_op [label=b]",
+        f"\t{n[product]} -> {n[total]}_op [label=1]",
+        f"\t{n[a]} -> {n[total]}_op [label=2]",
         f"\t{n[total]}_op -> {n[total]}",
         f"\t{n[total]} -> {n[y]}_op",
         f"\t{n[y]}_op -> {n[y]}",
@@ -167,18 +168,18 @@ def test_highlight_nodes_and_edges() -> None:
     assert "penwidth=2" in _line(source, n[w])
     edges = [line.strip() for line in source.splitlines() if "->" in line]
     # only the second use of x (position b) is highlighted, and the op's output edge
-    assert f"{n[x]} -> {n[square]}_op [label=a]" in edges
-    assert f"{n[x]} -> {n[square]}_op [label=b color=red penwidth=2.5]" in edges
+    assert f"{n[x]} -> {n[square]}_op [label=1]" in edges
+    assert f"{n[x]} -> {n[square]}_op [label=2 color=red penwidth=2.5]" in edges
     assert f"{n[square]}_op -> {n[square]} [color=red penwidth=2.5]" in edges
     # (child, parent) without a position highlights every use
     source = viz.draw(y, highlight=[(square, x)]).source
-    assert source.count("label=a color=red") == 1 and source.count("label=b color=red") == 1
+    assert source.count("label=1 color=red") == 1 and source.count("label=2 color=red") == 1
     # an engine.Step means its own edge
     steps: list[engine.Step] = []
     engine.backward(y, 1.0, observer=steps.append)
     step = next(s for s in steps if s.node is square and s.position == 0)
     source = viz.draw(y, highlight=[step]).source
-    assert f"{n[x]} -> {n[square]}_op [label=a color=red penwidth=2.5]" in source
+    assert f"{n[x]} -> {n[square]}_op [label=1 color=red penwidth=2.5]" in source
     with pytest.raises(ValueError, match="not a node of the graph"):
         viz.draw(y, highlight=[Value(1.0)])
     with pytest.raises(ValueError, match="is not an input of"):
@@ -191,6 +192,9 @@ def test_legend_only_when_asked() -> None:
     source = viz.draw(y, legend=True).source
     assert "subgraph cluster_legend" in source
     for kind, colour in viz.COLOURS.items():
+        if kind == "gradient":  # an edge colour, which the legend's last line names
+            assert "blue: the current step's gradient" in source
+            continue
         assert f"legend_{kind} [" in source
         assert f"fillcolor={colour}" in _line(source, f"legend_{kind}")
     # the docstring carries the same legend
@@ -275,12 +279,14 @@ def test_missing_dot_explains_and_writes_the_dot_text(
 
 def test_a_graph_of_two_thousand_values_is_drawn_whole() -> None:
     root = chain(1999).tanh()  # 2,000 Values
-    source = viz.draw(root).source  # max_nodes=2000 by default
+    source = viz.draw(root, max_nodes=2000).source
     assert "summarised" not in source
     assert len(re.findall(r"^\tn\d+ \[", source, flags=re.M)) == 2000
     assert len(re.findall(r"^\tn\d+_op \[", source, flags=re.M)) == 1000
     assert "\tn1999 [" in source and "\tn2000 [" not in source
-    assert "summarised: 2,001 nodes" in viz.draw(root.tanh()).source
+    assert "summarised: 2,001 nodes" in viz.draw(root.tanh(), max_nodes=2000).source
+    # by default, graphs are summarised well before they are unreadable
+    assert viz.MAX_NODES == 300 and "summarised: 2,000 nodes" in viz.draw(root).source
 
 
 def test_fifty_thousand_nodes_are_summarised_quickly() -> None:
@@ -289,15 +295,16 @@ def test_fifty_thousand_nodes_are_summarised_quickly() -> None:
     source = viz.draw(root).source
     elapsed = time.perf_counter() - start
     assert elapsed < 5.0
-    assert "summarised: 50,001 nodes and 50,000 edges (more than max_nodes=2,000)" in source
-    assert "one box per operation" in source
+    assert "summarised: 50,001 nodes and 50,000 edges (more than max_nodes=300)" in source
+    assert "one box per level of depth" in source
+    assert_summary_is_a_dag(source)
     boxes = re.findall(r'^\t(b\d+) \[label="([^"]*)"', source, flags=re.M)
-    labels = {label.split("\\n")[0]: label for _, label in boxes}
-    assert set(labels) == {"parameters", "inputs and constants", "*", "output"}
-    assert labels["*"] == "*\\n24,999 nodes\\n24,998 edges inside"
-    assert labels["inputs and constants"] == "inputs and constants\\n25,000 nodes"
-    edge_counts = [int(c.replace(",", "")) for c in re.findall(r"label=\"?([\d,]+)", source)]
-    assert sum(edge_counts) + 24_998 == 50_000  # every edge counted once
+    counts = [int(label.split("\\n")[1].split()[0].replace(",", "")) for _, label in boxes]
+    assert sum(counts) == 50_001 and len(boxes) <= 13
+    inside = sum(int(m.replace(",", "")) for m in re.findall(r"\\n([\d,]+) edges inside", source))
+    arrows = re.findall(r"-> b\d+ \[label=\"?([\d,]+)", source)
+    edge_counts = [int(c.replace(",", "")) for c in arrows]
+    assert sum(edge_counts) + inside == 50_000  # every edge counted once
     # the text tree of the same depth needs no recursion either
     tree = viz.text(root, max_lines=5)
     assert tree.splitlines()[-1] == "... 49,996 more lines (max_lines=5)"  # one per node
@@ -320,7 +327,8 @@ def test_summary_by_group_with_counts_and_highlight() -> None:
     assert "one box per group" in source
 
     def box(name: str, nodes: int, edges: int) -> str:
-        return f"{name}\\n{nodes} nodes" + (f"\\n{edges} edges inside" if edges else "")
+        inner = f"\\n{edges} edges inside" if edges else ""
+        return f"{name}\\n{nodes} nodes{inner}\\n‖grad‖ 0.0000"  # before backward
 
     assert f'\tb0 [label="{box("first", 50, inside["first"])}"' in source
     assert f'\tb1 [label="{box("second", 51, inside["second"])}"' in source
@@ -333,19 +341,20 @@ def test_summary_by_group_with_counts_and_highlight() -> None:
 
 
 def test_text_tree_prints_each_node_once() -> None:
-    y, a, b = small_expression()
+    y, a, _ = small_expression()
     y.backward()
     n = names(y)
-    product, total = y.parents[0].parents[0], y.parents[0]
     assert viz.text(y).splitlines() == [
-        f"[{n[y]}] tanh  data 0.0000  grad 1.0000",
-        f"  [{n[total]}] +  data 0.0000  grad 1.0000",
-        f"    a: [{n[product]}] *  data -0.5000  grad 1.0000",
-        f"      a: [{n[a]}] a  data 0.5000  grad 0.0000",
-        f"      b: [{n[b]}] b  data -1.0000  grad 0.5000",
-        f"    b: -> [{n[a]}] a",
+        "tanh(a*b + a) (tanh)  data 0.0  grad 1.0",
+        "  a*b + a (+)  data 0.0  grad 1.0",
+        "    1: a*b (*)  data -0.5  grad 1.0",
+        "      1: a  data 0.5  grad 0.0",
+        "      2: b  data -1.0  grad 0.5",
+        "    2: -> a",
     ]
-    assert viz.text(y, show=("label",)).splitlines()[3] == f"      a: [{n[a]}] a"
+    assert viz.text(y, show=("label",)).splitlines()[3] == "      1: a"
+    # without names, the tree uses the DOT identifiers of the picture
+    assert viz.text(y, show=()).splitlines()[3] == f"      1: {n[a]}"
 
 
 def test_text_names_labelled_interior_nodes_and_leaves() -> None:
@@ -353,15 +362,48 @@ def test_text_names_labelled_interior_nodes_and_leaves() -> None:
     y = x * 3.0
     y.label = "y"
     lines = viz.text(y, show=("label",)).splitlines()
-    assert lines[0].endswith("] y = *")
-    assert viz.text(y, show=()).splitlines()[0].endswith("] *")
-    assert lines[1].endswith("] leaf") and lines[2].endswith("] leaf")
+    assert lines[0] == "y (*)"
+    assert viz.text(y, show=()).splitlines()[0] == "n2 (*)"
+    # the unlabelled x is named by its number; the constant 3 too, and needs no grad
+    assert lines[1:] == ["  1: 2", "  2: 3"]
+    assert viz.text(y, show=("grad",)).splitlines()[2].endswith("  needs no grad")
+
+
+def assert_summary_is_a_dag(source: str) -> None:
+    """The boxes and arrows of a summary have no cycle (Kahn's algorithm empties them)."""
+    edges = re.findall(r"^\t(b\d+) -> (b\d+)", source, flags=re.M)
+    boxes = set(re.findall(r"^\t(b\d+) \[", source, flags=re.M))
+    incoming = {box: 0 for box in boxes}
+    for _, head in edges:
+        incoming[head] += 1
+    ready = [box for box, count in incoming.items() if count == 0]
+    removed = 0
+    while ready:
+        box = ready.pop()
+        removed += 1
+        for tail, head in edges:
+            if tail == box:
+                incoming[head] -= 1
+                if incoming[head] == 0:
+                    ready.append(head)
+    assert removed == len(boxes), "the summary has a cycle"
+
+
+def test_summary_of_an_expression_has_no_cycles() -> None:
+    # tanh and + alternate: boxes per operation would draw + <-> tanh, levels cannot
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(200):
+        y = (y + x).tanh()
+    y.backward()
+    source = viz.draw(y, max_nodes=50).source
+    assert_summary_is_a_dag(source)
+    assert re.search(r"‖grad‖ \d", source)
 
 
 def test_deep_indentation_is_capped() -> None:
     lines = viz.text(chain(201), show=()).splitlines()
-    deepest = max(lines, key=len)
-    assert "(depth 100) " in deepest
+    deepest = next(line for line in lines if "(depth 100) " in line)
     assert deepest.startswith("  " * 40 + "(depth")
 
 
@@ -384,7 +426,8 @@ def test_mlp_deltas_agree_with_the_closed_form_equations() -> None:
         for j, value in enumerate(delta, start=1):
             expected = f"δ{sup[l]}{sub[j]} = {value:.4f}".replace("-0.0000", "0.0000")
             assert expected in source
-    assert f"loss = ½ Σ (a - y)² = {oracle.cost:.4f}" in source
+    assert f"C = ½ Σⱼ (aᴸⱼ - yⱼ)² = {oracle.cost:.4f}" in source
+    assert source.count("BP1 agrees") == 2 and source.count("BP2 agrees") == 3
 
 
 def test_mlp_grouping_labels_and_restored_gradients() -> None:
@@ -404,9 +447,9 @@ def test_mlp_grouping_labels_and_restored_gradients() -> None:
         "layer 2",
         "neuron 1",
         "neuron 2",
-        "loss",
+        "cost",
     ]
-    for name in ("x₁", "x₂", "w¹₁₁", "w¹₃₂", "b¹₃", "w²₂₃", "z¹₁", "a¹₃", "z²₂", "y₂", "loss"):
+    for name in ("x₁", "x₂", "w¹₁₁", "w¹₃₂", "b¹₃", "w²₂₃", "z¹₁", "a¹₃", "z²₂", "y₂", "C"):
         assert f"{{ {name} |" in source
     # parameters are drawn as parameters, inputs as inputs
     assert re.search(r"\{ w¹₁₁ \|[^\n]*fillcolor=lightblue", source)
@@ -419,8 +462,8 @@ def test_mlp_without_targets_backpropagates_the_sum_of_outputs() -> None:
     (out,) = model.trace([Value(v) for v in x])[0][1]
     expected = 1.0 - out.data**2  # d tanh(z)/dz
     text = viz.text_mlp(model, x)
-    assert text.splitlines()[0].startswith("MLP 2-1: loss = Σ outputs")
-    assert f"δ¹₁ = {expected:.4f}" in text
+    assert text.splitlines()[0].startswith("MLP 2-1 (tanh, output tanh): C = sum_j a^L_j")
+    assert f"delta^1_1 = {expected:.6g}" in text
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
         viz.draw_mlp(model, x, [1.0], loss="hinge")
     with pytest.raises(ValueError, match="needs targets y"):
@@ -431,7 +474,9 @@ def test_large_mlp_is_summarised_by_layer() -> None:
     model = nn.MLP(2, [16, 16, 1], activation="tanh", rng=np.random.default_rng(0))
     source = viz.draw_mlp(model, [0.5, -1.0], [1.0], max_nodes=300, legend=False).source
     boxes = re.findall(r'^\t(b\d+) \[label="([^"\\]*)', source, flags=re.M)
-    assert [label for _, label in boxes] == ["input", "layer 1", "layer 2", "layer 3", "loss"]
+    assert [label for _, label in boxes] == ["input", "layer 1", "layer 2", "layer 3", "cost"]
+    assert_summary_is_a_dag(source)
+    assert source.count("‖δ‖") == 3  # each layer's box: the norm of its deltas
     assert "\tb1 -> b2 [label=256]" in source  # 16 x 16 weights times their inputs
 
 
@@ -453,7 +498,7 @@ def test_tensor_nodes_show_shape_dtype_numbers_and_statistics() -> None:
     source = viz.draw(out).source
     assert _line(source, n[X]) == (
         f'\t{n[X]} [label="X | shape (3, 2) float64 | data [[0, 1], [2, 3], [4, 5]] '
-        f'| grad None" fillcolor=gray90]'
+        f'| needs no grad" fillcolor=gray90]'
     )
     flat = W.data.ravel()
     grad = W.grad.ravel()
@@ -462,8 +507,8 @@ def test_tensor_nodes_show_shape_dtype_numbers_and_statistics() -> None:
         f"norm {np.linalg.norm(flat):.4g} | grad min {grad.min():.4g}, max {grad.max():.4g}, "
         f'norm {np.linalg.norm(grad):.4g}" fillcolor=lightblue]'
     )
-    assert f"\t{n[X]} -> {n[product]}_op [label=a]" in source
-    assert viz.text(out).splitlines()[2].startswith(f"    a: [{n[X]}] X  shape (3, 2) float64")
+    assert f"\t{n[X]} -> {n[product]}_op [label=1]" in source
+    assert viz.text(out).splitlines()[2].startswith("    1: X  shape (3, 2) float64")
     # Tensor fields are stacked in rows (no braces in a left-to-right picture), Values not
     assert _line(viz.draw(out, rankdir="TB").source, n[X]).startswith(f'\t{n[X]} [label="{{ X |')
 
@@ -506,16 +551,16 @@ def test_tensor_mlp_drawing_against_the_trace_contract() -> None:
     oracle = backprop.Network(
         weights, activation="tanh", output_activation="identity", cost="quadratic"
     ).gradients(x, y)
-    assert f"loss = ½ Σ (a - y)², the mean over 4 examples = {oracle.cost:.4g};" in source
-    for label in ("X", "W¹", "b¹", "z¹", "a¹", "W²", "b²", "z²", "Y", "loss"):
+    assert f"C = ½ Σⱼ (aᴸⱼ - yⱼ)², the mean over 4 examples = {oracle.cost:.4g};" in source
+    for label in ("X", "W¹", "b¹", "z¹", "a¹", "W²", "b²", "z²", "Y", "C"):
         assert f'label="{label} | shape' in source
-    assert "δ¹ = ∂loss/∂z¹: its grad" in source
+    assert "δ¹ = min " in source  # its gradient, summarised (12 numbers)
     assert re.findall(r"label=\"?([^\"\]=]+?)\"? style=rounded", source) == [
         "legend",
         "input",
         "layer 1",
         "layer 2",
-        "loss",
+        "cost",
     ]
     z2 = model.trace(Tensor(x))[1][0]
     assert z2.shape == (4, 1)
@@ -575,11 +620,12 @@ def test_sequential_deltas_agree_with_the_closed_form_equations() -> None:
     ).gradients(x, y)
     assert f"mean over 3 examples = {oracle.cost:.4g};" in source
     z1_delta, z2_delta = oracle.deltas  # rows: examples, each delta divided by the batch size
-    assert f"| grad {viz._array_text(z2_delta)} | δ² = ∂loss/∂z²: its grad" in source
-    assert (
-        f"| grad min {z1_delta.min():.4g}, max {z1_delta.max():.4g}, "
-        f"norm {np.linalg.norm(z1_delta):.4g} | δ¹ = ∂loss/∂z¹: its grad" in source
+    z2_text = viz._array_text(z2_delta)
+    assert f"| grad {z2_text} | δ² = {z2_text} (BP1 agrees)" in source
+    z1_text = (
+        f"min {z1_delta.min():.4g}, max {z1_delta.max():.4g}, norm {np.linalg.norm(z1_delta):.4g}"
     )
+    assert f"| grad {z1_text} | δ¹ = {z1_text} (BP2 agrees)" in source
     for W, label in ((model[0].weight, "W¹"), (model[2].weight, "W²")):  # type: ignore[attr-defined]
         assert W.grad is None  # the model's gradients are put back
         assert f"{label} | shape {W.shape} float64" in source

@@ -122,3 +122,150 @@ def _size(count: int) -> str:
         if count >= scale:
             return f"{count / scale:,.1f} {unit}"
     return f"{count:,} bytes"
+
+
+# ----------------------------------------------------------------------------- networks
+
+#: What ``--activation`` and ``--output-activation`` accept (as backprop.Network; "linear"
+#: is "identity"), and ``--cost``.
+ACTIVATION_NAMES = "sigmoid, tanh, relu, leaky_relu, identity (or linear); softmax (output only)"
+COST_NAMES = "quadratic, mse, cross_entropy, log_likelihood"
+
+
+def add_network_arguments(parser: argparse.ArgumentParser, *, layers_default: str) -> None:
+    """The one description of a network every subcommand takes (see ``naming.NetworkSpec``):
+    ``--layers --activation --output-activation --cost --seed --weights --input --target``,
+    with the textbook's defaults (sigmoid everywhere, the quadratic cost). ``--mlp`` is a
+    hidden alias of ``--layers``, ``--loss`` of ``--cost``."""
+    group = parser.add_argument_group(
+        "the network (the same options and defaults in step, graph and compare)"
+    )
+    group.add_argument(
+        "--layers", metavar="SIZES", help=f"layer sizes, inputs first ({layers_default})"
+    )
+    group.add_argument("--mlp", dest="layers", metavar="SIZES", help=argparse.SUPPRESS)
+    group.add_argument(
+        "--activation",
+        metavar="NAME",
+        help=f"activation of the hidden layers (sigmoid): {ACTIVATION_NAMES}",
+    )
+    group.add_argument(
+        "--output-activation",
+        metavar="NAME",
+        help="activation of the output layer (default: the hidden one; softmax with "
+        "--cost log_likelihood)",
+    )
+    group.add_argument("--cost", metavar="NAME", help=f"{COST_NAMES} (quadratic)")
+    group.add_argument("--loss", dest="cost", metavar="NAME", help=argparse.SUPPRESS)
+    group.add_argument(
+        "--seed", default="0", metavar="N", help="seed of the weights and the example (0)"
+    )
+    group.add_argument(
+        "--weights",
+        metavar="FILE",
+        help="a saved network (.npz from train --save): its layers and activations",
+    )
+    group.add_argument(
+        "--input", metavar="NUMBERS", help="the example's input, e.g. 0.5,-1 (default: drawn)"
+    )
+    group.add_argument(
+        "--target", metavar="NUMBERS", help="the example's target, e.g. 0.2 (default: drawn)"
+    )
+
+
+def wants_network(args: argparse.Namespace) -> bool:
+    """True when the command line describes a network (``--layers`` or ``--weights``)."""
+    return args.layers is not None or args.weights is not None
+
+
+def whole_number(text: str, option: str, minimum: int) -> int:
+    """``text`` as an int of at least ``minimum``; anything else is a UsageError."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"{option}: expected a whole number, got {text!r}") from None
+    if value < minimum:
+        raise UsageError(f"{option}: must be at least {minimum}, got {value}")
+    return value
+
+
+def network_spec(args: argparse.Namespace) -> Any:
+    """The :class:`autograd_lite.naming.NetworkSpec` the network options describe."""
+    from ..naming import NetworkSpec
+
+    sizes = parse_sizes(args.layers, "--layers") if args.layers is not None else None
+    inputs = targets = None
+    if args.input is not None:
+        inputs = tuple(_numbers(args.input, "--input"))
+    if args.target is not None:
+        targets = tuple(_numbers(args.target, "--target"))
+    return NetworkSpec(
+        layers=tuple(sizes) if sizes else None,
+        activation=args.activation,
+        output_activation=args.output_activation,
+        cost=args.cost,
+        seed=whole_number(args.seed, "--seed", 0),
+        weights=args.weights,
+        input=inputs,
+        target=targets,
+    )
+
+
+def build_example(args: argparse.Namespace, limit: int, too_many: str, batch: int = 1) -> Any:
+    """The network the options describe (``naming.build_network``), at most ``limit``
+    weights and biases; every problem with it is a one-line UsageError."""
+    from ..naming import build_network
+    from ..weights import WeightsFileError
+
+    spec = network_spec(args)
+    if spec.layers is not None and spec.weights is None:
+        count = sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(spec.layers))
+        if count > limit:
+            raise UsageError(
+                f"--layers {args.layers}: {count:,} weights and biases {too_many} "
+                f"(the limit is {limit:,})"
+            )
+    try:
+        example = build_network(spec, batch=batch)
+    except FileNotFoundError:
+        raise UsageError(f"--weights: no such file: {args.weights}") from None
+    except WeightsFileError as error:
+        raise UsageError(f"--weights: {error}") from None
+    except OSError as error:
+        raise UsageError(f"--weights: cannot read {args.weights}: {error.strerror}") from None
+    except ValueError as error:
+        option = _option_of(str(error))
+        raise UsageError(f"{option}{error}") from None
+    count = sum(W.size + b.size for W, b in example.weights)
+    if count > limit:
+        raise UsageError(
+            f"--weights {args.weights}: {count:,} weights and biases {too_many} "
+            f"(the limit is {limit:,})"
+        )
+    return example
+
+
+def _option_of(message: str) -> str:
+    """The option a build error is about, as a prefix ("--cost: "), or ""."""
+    for words, option in (
+        ("output activation", "--output-activation"),
+        ("activation", "--activation"),
+        ("cost", "--cost"),
+        ("input", "--input"),
+        ("target", "--target"),
+        ("layers", "--layers"),
+        ("softmax", "--output-activation"),
+    ):
+        if words in message:
+            return f"{option}: "
+    return ""
+
+
+def _numbers(text: str, option: str) -> list[float]:
+    try:
+        numbers = [float(part) for part in text.replace(",", " ").split()]
+    except ValueError:
+        raise UsageError(f"{option}: expected numbers separated by commas, got {text!r}") from None
+    if not numbers:
+        raise UsageError(f"{option}: expected numbers separated by commas, got {text!r}")
+    return numbers

@@ -9,7 +9,14 @@ import sys
 from typing import Any
 
 from . import UsageError
-from .common import check_memory, network_bytes, parse_sizes
+from .common import (
+    add_network_arguments,
+    build_example,
+    check_memory,
+    network_bytes,
+    parse_sizes,
+    whole_number,
+)
 
 _EXAMPLES = """\
 examples:
@@ -30,6 +37,8 @@ culprit is named); 2 bad arguments.
 """
 
 _DEFAULT_LAYERS = "2,3,3,1"
+# Beyond this many weights and biases finite differences take minutes.
+_MAX_WEIGHTS = 1_000_000
 
 
 def register(subparsers: Any) -> None:
@@ -44,23 +53,15 @@ def register(subparsers: Any) -> None:
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_network_arguments(parser, layers_default=_DEFAULT_LAYERS)
     parser.add_argument(
-        "--layers", metavar="SIZES", help=f"layer sizes, inputs first ({_DEFAULT_LAYERS})"
+        "--batch",
+        default=None,
+        metavar="N",
+        help="examples in the batch (8; 1 with --input); the first is the example step "
+        "and graph show",
     )
-    parser.add_argument(
-        "--activation", metavar="NAME", help="activation of the hidden layers (sigmoid)"
-    )
-    parser.add_argument(
-        "--output-activation",
-        metavar="NAME",
-        help="activation of the output layer (default: the hidden one; softmax with "
-        "--cost log_likelihood)",
-    )
-    parser.add_argument(
-        "--cost", metavar="NAME", help="quadratic, mse, cross_entropy, log_likelihood (quadratic)"
-    )
-    parser.add_argument("--batch", default="8", metavar="N", help="examples in the batch (8)")
-    parser.add_argument("--seed", default="0", metavar="N", help="seed of weights and data (0)")
+    parser.add_argument("--batch-size", dest="batch", metavar="N", help=argparse.SUPPRESS)
     parser.add_argument(
         "--engines",
         metavar="NAMES",
@@ -68,7 +69,6 @@ def register(subparsers: Any) -> None:
         "here, such as torch without PyTorch, is skipped with the reason; one named here "
         "that cannot run is an error, exit status 2)",
     )
-    parser.add_argument("--weights", metavar="FILE", help="compare a saved network (.npz)")
     parser.add_argument(
         "--rtol",
         default="1e-10",
@@ -88,16 +88,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _integer(text: str, option: str, minimum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"{option}: expected a whole number, got {text!r}") from None
-    if value < minimum:
-        raise UsageError(f"{option}: must be at least {minimum}, got {value}")
-    return value
-
-
 def _positive(text: str, option: str) -> float:
     try:
         value = float(text)
@@ -113,49 +103,16 @@ def parse_layers(text: str) -> list[int]:
     return parse_sizes(text, "--layers")
 
 
-def _saved(path: str) -> tuple[list[Any], list[str] | None]:
-    from .. import weights
-
-    try:
-        saved = weights.load(path)
-    except FileNotFoundError:
-        raise UsageError(f"--weights: no such file: {path}") from None
-    except (OSError, ValueError) as error:
-        raise UsageError(f"--weights: {error}") from None
-    return list(saved.weights), saved.activations
-
-
-def _activations(
-    args: argparse.Namespace, recorded: list[str] | None
-) -> tuple[str, str | None, str]:
-    """The hidden and output activations and the cost: the flags, else the weights file,
-    else the defaults (a softmax output and the log_likelihood cost imply each other)."""
-    hidden, output = args.activation, args.output_activation
-    if recorded is not None:
-        inner = set(recorded[:-1])
-        if hidden is None and len(inner) > 1:
-            raise UsageError(
-                f"--weights: the file's hidden layers use several activations {recorded}; "
-                "compare needs one: choose it with --activation"
-            )
-        if hidden is None:
-            hidden = recorded[0] if inner else recorded[-1]
-        if output is None:
-            output = recorded[-1]
-    hidden = hidden or "sigmoid"
-    cost = args.cost
-    if cost is None:
-        cost = "log_likelihood" if output == "softmax" else "quadratic"
-    if output is None and cost == "log_likelihood":
-        output = "softmax"
-    return hidden, output, cost
-
-
 def run(args: argparse.Namespace) -> int:
-    from ..compare import ENGINES, compare, random_problem
+    from ..compare import ENGINES, compare
 
-    batch = _integer(args.batch, "--batch", 1)
-    seed = _integer(args.seed, "--seed", 0)
+    given = args.input is not None or args.target is not None
+    batch = whole_number(args.batch or ("1" if given else "8"), "--batch", 1)
+    if given and batch != 1:
+        raise UsageError("--input and --target give one example: leave --batch out (or 1)")
+    if given and (args.input is None or args.target is None):
+        raise UsageError("--input and --target go together: give both, or neither")
+    seed = whole_number(args.seed, "--seed", 0)
     rtol = _positive(args.rtol, "--rtol")
     numeric_rtol = _positive(args.numeric_rtol, "--numeric-rtol")
     from ..compare import DEFAULT_ENGINES
@@ -170,42 +127,30 @@ def run(args: argparse.Namespace) -> int:
     if unknown or not engines:
         what = f"unknown engine {unknown[0]!r}" if unknown else "no engine named"
         raise UsageError(f"--engines: {what}; known engines: {', '.join(ENGINES)}")
-
-    recorded: list[str] | None = None
-    saved_weights: list[Any] | None = None
-    if args.weights is not None:
-        saved_weights, recorded = _saved(args.weights)
-        sizes = [saved_weights[0][0].shape[1], *(W.shape[0] for W, _ in saved_weights)]
-        if args.layers is not None and parse_layers(args.layers) != sizes:
-            raise UsageError(
-                f"--layers {args.layers} does not match the network in {args.weights} "
-                f"(layers {','.join(map(str, sizes))}); leave --layers out"
-            )
-    else:
-        sizes = parse_layers(args.layers or _DEFAULT_LAYERS)
-    hidden, output, cost = _activations(args, recorded)
-    arrays = sum(name != "value" for name in engines) + 1  # and the closed form
-    needed = arrays * network_bytes(sizes, batch, "tensor")
-    if "value" in engines:
-        needed += network_bytes(sizes, batch, "value")
-    check_memory(
-        needed,
-        f"comparing --layers {','.join(map(str, sizes))} on a --batch of {batch}",
-        "use fewer or smaller layers or a smaller --batch"
-        + (", or leave the value engine out" if "value" in engines else ""),
-    )
+    if args.layers is None and args.weights is None:
+        args.layers = _DEFAULT_LAYERS
+    if args.weights is None:  # (a weights file's network is bounded by _MAX_WEIGHTS)
+        sizes = parse_sizes(args.layers, "--layers")
+        arrays = sum(name != "value" for name in engines) + 1  # and the closed form
+        needed = arrays * network_bytes(sizes, batch, "tensor")
+        if "value" in engines:
+            needed += network_bytes(sizes, batch, "value")
+        check_memory(
+            needed,
+            f"comparing --layers {args.layers} on a --batch of {batch}",
+            "use fewer or smaller layers or a smaller --batch"
+            + (", or leave the value engine out" if "value" in engines else ""),
+        )
+    example = build_example(args, _MAX_WEIGHTS, "is too many to compare", batch=batch)
 
     try:
-        weights, X, Y = random_problem(sizes, batch, seed, hidden, output, cost)
-        if saved_weights is not None:
-            weights = saved_weights
         report = compare(
-            weights,
-            X,
-            Y,
-            activation=hidden,
-            output_activation=output,
-            cost=cost,
+            example.weights,
+            example.batch_X,
+            example.batch_Y,
+            activation=example.activation,
+            output_activation=example.output_activation,
+            cost=example.cost,
             engines=engines,
             rtol=rtol,
             numeric_rtol=numeric_rtol,

@@ -11,25 +11,34 @@ from ..files import atomic_write
 from . import UsageError
 from .common import (
     add_expression_arguments,
+    add_network_arguments,
+    build_example,
     parse_expression_arguments,
-    parse_mlp_sizes,
-    parse_numbers,
+    wants_network,
 )
 
 # The output formats of ``viz.save`` (repeated here so that ``--help`` needs no Graphviz).
 _FORMATS = ("dot", "svg", "png", "pdf")
 # Graphviz's layout time grows faster than the graph: an MLP graph of 1,100 values took
 # 4 s here, 1,500 values 21 s, 1,900 more than 100 s. Pictures stay within this many values.
-_DEFAULT_MAX_NODES = 1000
 _MAX_LAID_OUT = 1500
 # An MLP larger than this is too slow to build and too dense to look at.
 _MAX_WEIGHTS = 20_000
+# Graphs of more values than this are summarised (viz.MAX_NODES, repeated so that
+# ``--help`` needs no Graphviz).
+MAX_NODES = 300
 
 _EXAMPLES = """\
 examples:
   autograd-lite graph "tanh(x*w + b)" --set x=2 w=-3 b=6.88 --backward -o graph.svg
   autograd-lite graph "x*x + 1" --set x=3 --backward --text
-  autograd-lite graph --mlp 2,3,1 --seed 0 -o mlp.svg
+  autograd-lite graph --layers 2,3,1 --seed 0 -o mlp.svg
+  autograd-lite graph --layers 2,2,1 --text          # the network `step` walks through
+
+A network (--layers or --weights) is the one `step` walks through and `compare` checks
+with the same options (sigmoid, the quadratic cost, weights and example from --seed),
+after one backward pass: each pre-activation carries its delta and whether it agrees
+with BP1 or BP2.
 
 An expression that starts with '-' goes last, after '--':
   autograd-lite graph --set x=2 --text -- "-x*x"
@@ -42,7 +51,7 @@ def register(subparsers: Any) -> None:
         "graph",
         help="draw the computation graph of an expression or an MLP",
         description="Draw the computation graph of an expression (its variables set with\n"
-        "--set) or of a small Value MLP with the delta of each neuron: as DOT text, SVG,\n"
+        "--set) or of a small network with the delta of each neuron: as DOT text, SVG,\n"
         "PNG, PDF or an indented text tree.",
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -51,23 +60,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--backward", action="store_true", help="run backward first, so gradients are shown"
     )
-    parser.add_argument(
-        "--mlp",
-        metavar="SIZES",
-        help="draw a Value MLP instead: layer sizes, inputs first, e.g. 2,3,1",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the MLP's weights (0)")
-    parser.add_argument(
-        "--activation", default="tanh", help="activation of the MLP's hidden layers (tanh)"
-    )
-    parser.add_argument(
-        "--input", metavar="NUMBERS", help="the MLP's input, e.g. 0.5,-1 (default: random)"
-    )
-    parser.add_argument(
-        "--target",
-        metavar="NUMBERS",
-        help="the MLP's target: the loss is then ½ Σ (a - y)² (default: the sum of outputs)",
-    )
+    add_network_arguments(parser, layers_default="e.g. 2,3,1")
     parser.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (.dot .svg .png .pdf)"
     )
@@ -78,10 +71,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--max-nodes",
         type=int,
-        default=_DEFAULT_MAX_NODES,
+        default=MAX_NODES,
         metavar="N",
-        help=f"summarise graphs of more than N values ({_DEFAULT_MAX_NODES}; at most "
-        f"{_MAX_LAID_OUT} for a picture: Graphviz needs minutes for larger graphs)",
+        help=f"summarise graphs of more than N values, by layer or level ({MAX_NODES}; at "
+        f"most {_MAX_LAID_OUT} for a picture: Graphviz needs minutes for larger graphs)",
     )
     parser.set_defaults(func=run)
 
@@ -90,13 +83,17 @@ def run(args: argparse.Namespace) -> int:
     from .. import viz
 
     stray = [item for item in args.assignments if "=" not in item]
-    if args.expression is None and args.mlp is None and stray:  # --set took the expression
+    network = wants_network(args)
+    if args.expression is None and not network and stray:  # --set took the expression
         raise UsageError(
             f"{stray[0]!r} is not NAME=NUMBER: put the expression before --set, "
             f'e.g. autograd-lite graph "tanh(x)" --set x=1'
         )
-    if (args.expression is None) == (args.mlp is None):
-        raise UsageError('give an expression (e.g. "tanh(x*w + b)") or --mlp SIZES, not both')
+    if (args.expression is None) == (not network):
+        raise UsageError(
+            'give an expression (e.g. "tanh(x*w + b)") or a network (--layers SIZES or '
+            "--weights FILE), not both"
+        )
     if args.max_nodes < 1:
         raise UsageError(f"--max-nodes must be at least 1, got {args.max_nodes}")
     if args.output is None and args.format not in (None, "dot") and not args.text:
@@ -112,19 +109,34 @@ def run(args: argparse.Namespace) -> int:
             "graphs are summarised by block), or write the DOT text (-o FILE.dot)"
         )
 
-    if args.mlp is not None:
+    if network:
         if args.assignments:
             raise UsageError(
-                "--set gives values to an expression's variables; use --input with --mlp"
+                "--set gives values to an expression's variables; use --input with --layers"
             )
-        model, x, y = _mlp(args)
+        example = build_example(args, _MAX_WEIGHTS, "is too many to draw")
+        options = {
+            "loss": example.cost,
+            "activation": example.activation,
+            "output_activation": example.output_activation,
+        }
         if args.text:
-            result = viz.text_mlp(model, x, y)
+            result = viz.text_mlp(example.model, example.x, example.y, **options)
         else:
             digraph = viz.draw_mlp(
-                model, x, y, rankdir=args.rankdir, legend=args.legend, max_nodes=args.max_nodes
+                example.model,
+                example.x,
+                example.y,
+                rankdir=args.rankdir,
+                legend=args.legend,
+                max_nodes=args.max_nodes,
+                **options,
             )
     else:
+        for option in ("input", "target", "activation", "output_activation", "cost"):
+            if getattr(args, option) is not None:
+                flag = "--" + option.replace("_", "-")
+                raise UsageError(f"{flag} describes a network: add --layers SIZES")
         root = _expression(args)
         if args.text:
             result = viz.text(root)
@@ -189,22 +201,3 @@ def _expression(args: argparse.Namespace) -> Any:
     if args.backward:
         root.backward()
     return root
-
-
-def _mlp(args: argparse.Namespace) -> tuple[Any, list[float], list[float] | None]:
-    import numpy as np
-
-    from .. import nn
-
-    sizes = parse_mlp_sizes(args.mlp, _MAX_WEIGHTS, "is too many to draw")
-    rng = np.random.default_rng(args.seed)
-    try:
-        model = nn.MLP(sizes[0], sizes[1:], activation=args.activation, rng=rng)
-    except ValueError as error:
-        raise UsageError(f"--activation: {error}") from None
-    if args.input is not None:
-        x = parse_numbers(args.input, sizes[0], "--input")
-    else:
-        x = [round(float(v), 4) for v in rng.uniform(-1.0, 1.0, size=sizes[0])]
-    y = parse_numbers(args.target, sizes[-1], "--target") if args.target is not None else None
-    return model, x, y

@@ -3,54 +3,82 @@
 The loop reads one command per line from standard input, so it works at a terminal
 (with a prompt) and from a pipe or a file (no prompt), which makes it scriptable:
 
-    printf 'n\\nn\\nt\\nq\\n' | autograd-lite step "tanh(x*w + b)" --set x=2 w=-3 b=6.88
+    printf 'next\\nnext\\ntable\\nquit\\n' | autograd-lite step "x*w + b" --set x=2 w=-3 b=1
 
-End of input ends the session with exit status 0, as ``q`` does.
+End of input ends the session with exit status 0, as ``quit`` does. ``--all`` prints
+every step and the final gradients without asking (so does an empty, non-terminal
+standard input, e.g. ``< /dev/null`` in CI); ``--quiz`` asks for each step's number
+before showing it, and works through a pipe as well.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..stepper import Stepper, format_number, format_value
+from ..naming import format_number
+from ..stepper import Stepper, format_value
 from . import UsageError
 from .common import (
     add_expression_arguments,
+    add_network_arguments,
+    build_example,
     parse_expression_arguments,
-    parse_mlp_sizes,
-    parse_numbers,
+    wants_network,
 )
 
 # More weights than this make thousands of steps: too many to walk through.
 _MAX_WEIGHTS = 2_000
+# A quiz answer is right when it is this close to the step's number (relative, or absolute
+# for numbers near zero); the quiz says so before the first question.
+QUIZ_RTOL = 1e-3
+QUIZ_ATOL = 1e-4
 
 HELP = """\
-commands (one per line):
-  Enter or n    apply the next step
-  b             go back one step (undo it)
-  r             run to the end
-  u NAME        run until NAME has all its gradient (a label, z^1_2, or n3)
-  s             show the current step again
-  l             list every gradient as it is now
-  t             the table of all steps (> marks the current one)
-  g FILE        draw the graph with the current step highlighted (.dot .svg .png .pdf)
-  q             quit
-  ?             this help"""
+commands (one per line; a name or its letter):
+  next, n or Enter   apply the next step
+  back, b            go back one step (undo it)
+  run, r             run to the end
+  until NAME, u      run until NAME has all its gradient (any name shown: x, x*w + b,
+                     z^1_2, w^2_11, z^1_1[k<=1], or n3)
+  show, s            show the current step again
+  list, l            every gradient as it is now (deltas beside their closed form)
+  table, t           the table of all steps (> marks the current one, with a delta column)
+  explain            the current step in plain words
+  formulas           the chain rule, the current rule in general form, BP1-BP4
+  graph FILE, g      draw the graph with the current step (.dot .svg .png .pdf)
+  help, ?            this help
+  quit, q            quit"""
+
+_FORMULAS = """\
+the chain rule, one edge at a time:   input.grad += (d node / d input) * node.grad
+the sum rule: an input used along several paths adds up their contributions
+backpropagation (delta^l_j = dC/dz^l_j; sigma the activation, (.) elementwise):
+  BP1  delta^L = grad_a C (.) sigma'(z^L)                       (the output layer)
+  BP2  delta^l = ((W^(l+1))^T delta^(l+1)) (.) sigma'(z^l)       (each layer below:
+       delta^l_j = (sum_k w^(l+1)_kj delta^(l+1)_k) sigma'(z^l_j))
+  BP3  dC/db^l_j = delta^l_j
+  BP4  dC/dw^l_jk = a^(l-1)_k delta^l_j"""
 
 _EXAMPLES = """\
 examples:
   autograd-lite step "tanh(x*w + b)" --set x=2 w=-3 b=6.88
   autograd-lite step "x*x + x" --set x=3 --explain
-  autograd-lite step --mlp 2,2,1 --seed 0
-  printf 'n\\nn\\nt\\n' | autograd-lite step "x*y + y" --set x=2 y=3
+  autograd-lite step --layers 2,2,1 --seed 0
+  autograd-lite step --layers 2,3,1 --collapse --all
+  autograd-lite step --weights net.npz --input 0.5,-1 --target 1 --quiz
+  printf 'next\\nnext\\ntable\\n' | autograd-lite step "x*y + y" --set x=2 y=3
 
-With --mlp the network is sigmoid in every layer, its weights and the example (input
-uniform in [-1, 1], target uniform in [0, 1]) are drawn from --seed, and the cost is
-quadratic, C = 1/2 sum_j (a_j - y_j)^2. Each step that completes a pre-activation z^l_j
-shows its delta beside the closed-form value from equations BP1 and BP2.
+A network (--layers or --weights) is the one `graph` draws and `compare` checks with
+the same options: sigmoid in every layer and the quadratic cost C = 1/2 sum_j (a_j -
+y_j)^2 unless told otherwise, weights drawn from --seed as compare draws them, and the
+example its first (input standard normal, target uniform in [0, 1]). Each step that
+completes a pre-activation z^l_j shows its delta beside the closed form from BP1 or BP2.
+Constants (the 0.5 of the cost, the 3 of x**3) and targets need no gradient: no step
+goes into them.
 """
 
 
@@ -59,83 +87,82 @@ def register(subparsers: Any) -> None:
         "step",
         help="step through backpropagation, one chain-rule step at a time",
         description="Step through the backward pass of an expression (its variables set "
-        "with --set) or of a small MLP: each step shows the derivative rule, the numbers "
-        "put into it and the gradient it adds. Commands are read from standard input.",
+        "with --set) or of a small network: each step shows the derivative rule with its "
+        "operands, the numbers put into it and the gradient it adds. Commands are read "
+        "from standard input.",
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_expression_arguments(parser)
-    parser.add_argument(
-        "--mlp", metavar="SIZES", help="step through an MLP instead: sizes, e.g. 2,2,1"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the MLP and example (0)")
-    parser.add_argument(
-        "--activation", default="sigmoid", help="activation of every MLP layer (sigmoid)"
-    )
-    parser.add_argument(
-        "--cost", choices=("quadratic", "mse"), default="quadratic", help="MLP cost (quadratic)"
-    )
-    parser.add_argument("--input", metavar="NUMBERS", help="the MLP's input, e.g. 0.5,-1")
-    parser.add_argument("--target", metavar="NUMBERS", help="the MLP's target, e.g. 0.2")
+    add_network_arguments(parser, layers_default="2,2,1 with --seed, --input or --target")
     parser.add_argument(
         "--explain", action="store_true", help="add one plain-words sentence to every step"
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="print every step and the final gradients without asking (scripts, CI)",
+    )
+    parser.add_argument(
+        "--quiz",
+        nargs="?",
+        const="contribution",
+        choices=("contribution", "local"),
+        help="ask for each step's contribution (or its local derivative: --quiz local) "
+        "before showing it; the score comes at the end",
+    )
+    parser.add_argument(
+        "--collapse",
+        action="store_true",
+        help="fold each neuron's b + sum w*a chain into one step",
     )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if (args.expression is None) == (args.mlp is None):
-        raise UsageError('give an expression (e.g. "tanh(x*w + b)") or --mlp SIZES, not both')
-    if args.mlp is not None:
+    network = wants_network(args) or any(
+        getattr(args, option) is not None
+        for option in ("input", "target", "activation", "output_activation", "cost")
+    )
+    if args.expression is not None and network:
+        raise UsageError(
+            'give an expression (e.g. "tanh(x*w + b)") or a network (--layers SIZES or '
+            "--weights FILE), not both"
+        )
+    if args.expression is None and not wants_network(args):
+        if network:
+            raise UsageError("the network options need --layers SIZES or --weights FILE")
+        raise UsageError(
+            'give an expression (e.g. "tanh(x*w + b)") or a network (--layers SIZES or '
+            "--weights FILE)"
+        )
+    if args.all and args.quiz:
+        raise UsageError("--all shows every answer: use it without --quiz")
+    if network:
         if args.assignments:
             raise UsageError("--set gives values to an expression's variables; use --input")
-        stepper, title = _mlp(args)
+        stepper, title = _network(args)
     else:
-        for option in ("input", "target"):
-            if getattr(args, option) is not None:
-                raise UsageError(f"--{option} goes with --mlp")
         stepper, title = _expression(args)
-    return Session(stepper, title, explain=args.explain).loop(sys.stdin, sys.stdout)
+    session = Session(stepper, title, explain=args.explain)
+    if args.all:
+        return session.run_all(sys.stdout)
+    if args.quiz:
+        return session.quiz(sys.stdin, sys.stdout, ask=args.quiz)
+    return session.loop(sys.stdin, sys.stdout)
 
 
 def _expression(args: argparse.Namespace) -> tuple[Any, str]:
     root = parse_expression_arguments(args)
-    stepper = Stepper(root)
+    stepper = Stepper(root, collapse=args.collapse)
     return stepper, f"{stepper.names.text(root)} = {format_number(root.data)}"
 
 
-def _mlp(args: argparse.Namespace) -> tuple[Any, str]:
-    import numpy as np
-
-    from .. import nn
-
-    sizes = parse_mlp_sizes(
-        args.mlp, _MAX_WEIGHTS, "make too many steps to walk through", example="2,2,1"
-    )
-    rng = np.random.default_rng(args.seed)
-    try:
-        model = nn.MLP(
-            sizes[0],
-            sizes[1:],
-            activation=args.activation,
-            output_activation=args.activation,
-            rng=rng,
-        )
-    except ValueError as error:
-        raise UsageError(f"--activation: {error}") from None
-    x = [round(float(v), 4) for v in rng.uniform(-1.0, 1.0, size=sizes[0])]
-    y = [round(float(v), 4) for v in rng.uniform(0.0, 1.0, size=sizes[-1])]
-    if args.input is not None:
-        x = parse_numbers(args.input, sizes[0], "--input")
-    if args.target is not None:
-        y = parse_numbers(args.target, sizes[-1], "--target")
-    stepper = Stepper.for_mlp(model, x, y, cost=args.cost)
-    half = "1/2 " if args.cost == "quadratic" else ""
-    shape = "-".join(map(str, sizes))
-    inputs, targets = ", ".join(map(format_number, x)), ", ".join(map(format_number, y))
+def _network(args: argparse.Namespace) -> tuple[Any, str]:
+    example = build_example(args, _MAX_WEIGHTS, "make too many steps to walk through")
+    stepper = Stepper.for_graph(example.graph, collapse=args.collapse)
     title = (
-        f"MLP {shape} ({args.activation}, seed {args.seed}) on x = [{inputs}], y = [{targets}]: "
-        f"C = {half}sum_j (a_j - y_j)^2 = {format_number(stepper.root.data)}\n"
+        f"{example.describe()} = {format_number(example.root.data)}\n"
         "delta^l_j = dC/dz^l_j is shown at each z^l_j, beside its closed form "
         "(BP1 at the output layer, BP2 below)"
     )
@@ -149,12 +176,20 @@ class Session:
         self.stepper = stepper
         self.title = title
         self.explain = explain
+        self.out: TextIO = sys.stdout
+
+    # -- the three ways to go through a pass
 
     def loop(self, commands: TextIO, out: TextIO) -> int:
-        """Read commands until ``q`` or the end of input; return the exit status (0)."""
+        """Read commands until ``quit`` or the end of input; return the exit status (0).
+
+        A standard input that is not a terminal and ends before any command prints the
+        whole pass, as ``--all`` does (``autograd-lite step ... < /dev/null``).
+        """
         self.out = out
         interactive = commands.isatty()
         self._intro()
+        first = True
         while True:
             if interactive:
                 out.write("step> ")
@@ -165,48 +200,155 @@ class Session:
                 self._say("")
                 return 130
             if not line:  # end of input
-                if interactive:
+                if first and not interactive:
+                    self._say("(no commands on standard input: every step follows)")
+                    self._all_steps()
+                elif interactive:
                     self._say("")
                 return 0
+            first = False
             command, _, argument = line.strip().partition(" ")
-            if command == "q":
+            if command in ("q", "quit", "exit"):
                 return 0
             self._do(command, argument.strip())
+
+    def run_all(self, out: TextIO) -> int:
+        """Print the introduction, every step and the final gradients (``--all``)."""
+        self.out = out
+        self._intro(commands=False)
+        self._all_steps()
+        return 0
+
+    def quiz(self, answers: TextIO, out: TextIO, ask: str = "contribution") -> int:
+        """Ask for each step's number before showing it; report the score (``--quiz``)."""
+        self.out = out
+        interactive = answers.isatty()
+        self._intro(commands=False)
+        what = (
+            "the contribution (what the step adds)"
+            if ask == "contribution"
+            else ("the local derivative d node / d input")
+        )
+        self._say(
+            f"quiz: before each step, type {what}; answers within {QUIZ_RTOL:.1%} (or "
+            f"{QUIZ_ATOL} of zero) count as right. q quits."
+        )
+        right = asked = 0
+        stepper = self.stepper
+        while not stepper.done:
+            view = stepper.steps[stepper.position]
+            truth = self._quiz_truth(view, ask)
+            if truth is None:  # an array step, or a neuron's folded steps: shown, not asked
+                self._view(stepper.next())
+                continue
+            self._say(view.header())
+            if getattr(view, "rule", ""):
+                self._say(f"  rule      {view.rule}")
+            question = (
+                f"  {view.grad_of} += ? " if ask == "contribution" else "  local derivative = ? "
+            )
+            answer = self._ask(answers, out, question, interactive)
+            if answer is None:
+                break
+            asked += 1
+            if math.isclose(answer, truth, rel_tol=QUIZ_RTOL, abs_tol=QUIZ_ATOL):
+                right += 1
+                self._say(f"  right: {format_number(truth)}")
+            else:
+                self._say(f"  not quite: it is {format_number(truth)} (you said {answer:g})")
+            shown = stepper.next().lines(self.explain)[1:]
+            self._say("\n".join(line for line in shown if not line.startswith("  rule ")))
+        self._finished()
+        self._say(f"score: {right} of {asked} right" + ("" if stepper.done else " (stopped early)"))
+        return 0
+
+    @staticmethod
+    def _quiz_truth(view: Any, ask: str) -> float | None:
+        local = getattr(view, "local_derivative", None)
+        if local is None:
+            return None
+        return float(local) if ask == "local" else float(view.step.contribution)
+
+    def _ask(self, answers: TextIO, out: TextIO, question: str, interactive: bool) -> float | None:
+        while True:
+            out.write(question)
+            out.flush()
+            try:
+                line = answers.readline()
+            except KeyboardInterrupt:
+                return None
+            if not interactive:
+                out.write(line if line.endswith("\n") or not line else line + "\n")
+            if not line or line.strip() in ("q", "quit"):
+                if not line:
+                    self._say("")
+                return None
+            try:
+                return float(line.strip())
+            except ValueError:
+                self._say(f"  {line.strip()!r} is not a number; type a number, or q to stop")
+
+    # -- output
 
     def _say(self, text: str) -> None:
         self.out.write(text + "\n")
 
-    def _intro(self) -> None:
+    def _intro(self, commands: bool = True) -> None:
         stepper = self.stepper
         root_grad = stepper.names.grad_of(stepper.root)
         self._say(f"backward pass of {self.title}")
         count = len(stepper)
         plural = "" if count == 1 else "s"
         seed = format_value(stepper.seed)
+        hidden = ""
+        if stepper.hidden:
+            hidden = (
+                f" (and none into constants or targets: they need no gradient, "
+                f"{stepper.hidden} step{'' if stepper.hidden == 1 else 's'} left out)"
+            )
         self._say(
-            f"{count} step{plural}; at the start {root_grad} = {seed} (the seed, "
+            f"{count} step{plural}{hidden}; at the start {root_grad} = {seed} (the seed, "
             "d output/d output) and every other gradient is zero"
         )
-        self._say("Enter or n: next step, b: back, r: run to the end, t: table, ?: help, q: quit")
+        if commands:
+            self._say(
+                "Enter or next: next step, back, run, until NAME, table, list, explain, "
+                "formulas, graph FILE, help, quit"
+            )
+
+    def _all_steps(self) -> None:
+        for view in self.stepper.run():
+            self._view(view)
+        self._finished()
+        self._say("final gradients:")
+        self._list()
 
     def _do(self, command: str, argument: str) -> None:
         handlers = {
             "": self._next,
             "n": self._next,
+            "next": self._next,
             "b": self._back,
+            "back": self._back,
             "r": self._run,
+            "run": self._run,
             "s": self._show,
+            "show": self._show,
             "l": self._list,
+            "list": self._list,
             "t": self._table,
+            "table": self._table,
+            "explain": self._explain,
+            "formulas": self._formulas,
             "?": self._help,
             "h": self._help,
             "help": self._help,
         }
-        if command in ("g", "u"):
+        if command in ("g", "graph", "u", "until"):
             if not argument:
-                example = "g step.dot" if command == "g" else "u x"
+                example = "graph step.svg" if command in ("g", "graph") else "until x"
                 self._say(f"{command} needs an argument, e.g. {example}")
-            elif command == "g":
+            elif command in ("g", "graph"):
                 self._draw(argument)
             else:
                 self._until(argument)
@@ -239,9 +381,14 @@ class Session:
         if view is None:
             self._say("already at the start: nothing to undo")
             return
-        before = view.step.before
-        back = "has no gradient again" if before is None else f"is back to {format_value(before)}"
-        self._say(f"undid step {view.number}: {view.grad_of} {back}")
+        before = view.step.before if len(view.records) == 1 else None
+        if len(view.records) == 1:
+            back = (
+                "has no gradient again" if before is None else f"is back to {format_value(before)}"
+            )
+            self._say(f"undid step {view.number}: {view.grad_of} {back}")
+        else:
+            self._say(f"undid step {view.number} ({len(view.records)} chain-rule steps)")
         current = self.stepper.current
         self._say(f"now after step {current.number}" if current else "now at the start")
 
@@ -251,7 +398,7 @@ class Session:
             self._say("nothing to run: the pass is complete")
             return
         for view in views:
-            self._say(view.summary())
+            self._say("\n".join(view.summary_lines()))
         self._finished()
 
     def _until(self, name: str) -> None:
@@ -264,22 +411,38 @@ class Session:
             self._say(f"{name} already has all its gradient (no step to apply)")
             return
         for view in views[:-1]:
-            self._say(view.summary())
+            self._say("\n".join(view.summary_lines()))
         self._view(views[-1])
         self._finished()
 
     def _show(self) -> None:
         current = self.stepper.current
         if current is None:
-            self._say("at the start: no step applied yet (n: next)")
+            self._say("at the start: no step applied yet (next)")
         else:
             self._view(current)
 
+    def _explain(self) -> None:
+        current = self.stepper.current
+        if current is None:
+            self._say(
+                "at the start: the root holds the seed 1 (d output/d output); each step "
+                "multiplies a node's gradient by one local derivative and adds it to an input"
+            )
+        else:
+            self._say(f"step {current.number}: {current.explanation}")
+
+    def _formulas(self) -> None:
+        current = self.stepper.current
+        if current is not None and len(current.records) == 1:
+            op = current.step.op
+            self._say(f"the rules of {op.name} (a, b: its arguments): {'; '.join(op.formulas)}")
+            self._say(f"at step {current.number}: {current.rule}")
+        self._say(_FORMULAS)
+
     def _list(self) -> None:
-        gradients = self.stepper.gradients()
-        width = max(len(name) for name, _ in gradients)
-        for name, grad in gradients:
-            self._say(f"  {name.ljust(width)}  grad {format_value(grad)}")
+        for line in self.stepper.gradient_lines():
+            self._say(line)
 
     def _table(self) -> None:
         self._say(self.stepper.table())
@@ -295,7 +458,7 @@ class Session:
             return
         path = Path(filename)
         try:
-            viz.save(self.stepper.draw(), path)
+            viz.save(viz.draw_step(self.stepper), path)
         except (viz.GraphvizNotFound, viz.GraphvizFailed) as error:
             self._say(str(error))
         except ValueError as error:  # an extension that names no format
