@@ -343,3 +343,28 @@ def test_weights_saved_by_an_interrupted_run_are_the_models(tmp_path: Path) -> N
     saved = weights.load(path).weights
     assert saved[0][0].shape == (16, 2)
     assert all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in saved)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["graph", "x*y", "--set", "x=1", "y=2", "z=3", "--text"], "--set z=3: 'x*y' has no "
+         "variable z (its variables: x, y)"),
+        (["step", "x*2", "--set", "x=1", "X=4"], "--set X=4: 'x*2' has no variable X"),
+        (["train", "--data", "moons", "--output-activation", "softmax"],
+         "--loss cross_entropy with --output-activation softmax and 1 output (--layers "
+         "2,16,16,1): "),
+        (["train", "--data", "spirals", "--engine", "value", "--output-activation", "softmax"],
+         "--output-activation softmax: the Value engine has no softmax layer"),
+        (["train", "--data", "xor", "--loss", "cross_entropy", "--output-activation", "tanh"],
+         "--loss cross_entropy with --output-activation tanh and 1 output"),
+    ],
+)  # fmt: skip
+def test_errors_speak_the_command_lines_language(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(argv, capsys)
+    assert status == 2 and out == ""
+    assert err.startswith(f"autograd-lite {argv[0]}: error: {message}"), err
+    assert err.count("\n") == 1
+    assert "output_activation=" not in err and "Traceback" not in err

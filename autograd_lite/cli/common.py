@@ -33,9 +33,36 @@ def parse_expression_arguments(args: argparse.Namespace) -> Any:
     from ..parse import ParseError, parse_assignments, parse_expression
 
     try:
-        return parse_expression(args.expression, parse_assignments(args.assignments))
+        values = parse_assignments(args.assignments)
+        root = parse_expression(args.expression, values)
     except ParseError as error:
         raise UsageError(error.summary) from None
+    used = _variables(root)
+    unused = [name for name in values if name not in used]
+    if unused:  # a typo (--set X=1 for x) or a leftover: say so rather than ignore it
+        names = ", ".join(sorted(used)) or "none"
+        raise UsageError(
+            f"--set {unused[0]}={values[unused[0]]:g}: {args.expression!r} has no variable "
+            f"{unused[0]} (its variables: {names})"
+        )
+    return root
+
+
+def _variables(root: Any) -> set[str]:
+    """The labels of the leaves of ``root``'s graph (the expression's variables)."""
+    seen: set[int] = set()
+    labels: set[str] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.parents:
+            stack.extend(node.parents)
+        elif node.label:
+            labels.add(node.label)
+    return labels
 
 
 def parse_sizes(text: str, option: str, example: str = "2,3,1") -> list[int]:

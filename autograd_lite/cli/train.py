@@ -237,10 +237,19 @@ def _settings(args: argparse.Namespace, dataset: data.Dataset) -> dict[str, Any]
         raise UsageError(f"--l2 {args.l2}: must be a number >= 0")
     activation = args.activation or defaults["activation"]
     output_activation = args.output_activation or default_output_activation(loss, sizes[-1])
+    if args.engine == "value" and output_activation == "softmax":
+        raise UsageError(
+            "--output-activation softmax: the Value engine has no softmax layer; use --engine "
+            "tensor, or a linear output with --loss cross_entropy (the loss applies softmax)"
+        )
     try:
         objective(loss, sizes[-1], output_activation)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    except ValueError as error:  # said in the command line's words: the flags involved
+        outputs = f"{sizes[-1]} output" + ("s" if sizes[-1] > 1 else "")
+        raise UsageError(
+            f"--loss {loss} with --output-activation {output_activation} and {outputs} "
+            f"(--layers {','.join(map(str, sizes))}): {error}"
+        ) from None
     return {
         "data": dataset.name,
         "engine": args.engine,
@@ -501,20 +510,26 @@ def run(args: argparse.Namespace) -> int:
 
     out = sys.stderr if args.json else sys.stdout
     model_rng, order_rng = np.random.default_rng(args.seed).spawn(2)
-    model = nn.mlp(
-        settings["layers"],
-        settings["activation"],
-        settings["output_activation"],
-        engine=settings["engine"],
-        rng=model_rng,
-        init=settings["init"],
-    )
+    try:
+        model = nn.mlp(
+            settings["layers"],
+            settings["activation"],
+            settings["output_activation"],
+            engine=settings["engine"],
+            rng=model_rng,
+            init=settings["init"],
+        )
+    except ValueError as error:  # e.g. an activation this engine does not have
+        raise UsageError(
+            f"--engine {settings['engine']} with --activation {settings['activation']} and "
+            f"--output-activation {settings['output_activation']}: {error}"
+        ) from None
     optimizer = None
     if settings["optimizer"] != "cg":
         try:
             optimizer = make_optimizer(settings["optimizer"], model.parameters(), settings["lr"])
         except ValueError as error:
-            raise UsageError(str(error)) from None
+            raise UsageError(f"--optimizer {settings['optimizer']}: {error}") from None
     shape = "-".join(map(str, settings["layers"]))
     print(
         f"training a {shape} {settings['activation']} network ({settings['engine']} engine) "
