@@ -2,6 +2,7 @@
 
     python examples/moons_tensor.py            # the Tensor run
     python examples/moons_tensor.py --compare  # and the Value run, step by step beside it
+    python examples/moons_tensor.py --out viz  # write the picture into viz/
 
 The data, the 2-16-16-1 network, its weights (the same seed draws the same numbers on
 both engines), the hinge loss with L2 and micrograd's SGD schedule are those of
@@ -10,7 +11,8 @@ instead of 16 x 16 scalar multiplies per example, so a step costs microseconds i
 of a tenth of a second; the losses agree with the Value run's to rounding (1e-9 is
 checked by the tests).
 
-Writes viz/moons_tensor.png.
+Writes moons_tensor.png into the current folder, or into ``--out DIR`` (``--out viz``
+redraws the repository's gallery picture). TIMING
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from moons_value import micrograd_demo, report
+from moons_value import micrograd_demo, output_folder, report
 
 
 def main(argv: list[str]) -> int:
+    out = output_folder(argv)
     model, history, (X, y) = micrograd_demo("tensor")
-    report("moons_tensor", model, history, X, y)
+    report("moons_tensor", model, history, X, y, out)
     if "--compare" in argv:
         _, value_history, _ = micrograd_demo("value")
         gap = max(abs(a - b) for a, b in zip(history.step_losses, value_history.step_losses))
