@@ -14,7 +14,8 @@ training and 359 test images (``autograd_lite.data.load_dataset("digits")``).
 
 Prints each run's test accuracy and time, and writes digits_quadratic_sgd.png and
 digits_cross_entropy_adam.png (loss and accuracies per epoch) into the current folder,
-or into ``--out DIR`` (``--out viz`` redraws the repository's gallery pictures). TIMING
+or into ``--out DIR`` (``--out viz`` redraws the repository's gallery pictures). About
+8 s of CPU time for both runs on the project's 2-core machine.
 """
 
 from __future__ import annotations
