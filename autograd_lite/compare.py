@@ -21,6 +21,9 @@ and the cost itself. The engines (see :data:`ENGINES`; :func:`register_engine` a
                  pre-activation ``z^l`` is moved by ``+-h`` inside the forward pass.
 ``torch``        PyTorch in float64, ``retain_grad()`` on every pre-activation (skipped,
                  with the reason, when PyTorch is not installed).
+``module``       a ``torch.nn.Module`` given in place of the weights: the user's own
+                 network, run by PyTorch (a float64 copy), the deltas caught by hooks on
+                 each ``Linear`` layer's output.
 ``jax``          ``jax.grad`` in float64 (64-bit mode only inside the run), the deltas as
                  gradients of an offset on each ``z^l``; not in the default list (ask for
                  it with ``engines=(..., "jax")``); skipped, with the reason, when JAX is
@@ -70,6 +73,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -81,12 +85,14 @@ import numpy.typing as npt
 
 from . import backprop, losses, nn
 from .tensor import Tensor
+from .torch_bridge import EXTRA, is_torch_module, require_torch
 from .value import Value
-from .weights import check_weights
+from .weights import Weights, check_weights
 
 __all__ = [
     "DEFAULT_ENGINES",
     "ENGINES",
+    "MODULE",
     "QUANTITIES",
     "REFERENCE",
     "Comparison",
@@ -105,6 +111,8 @@ Array = npt.NDArray[np.float64]
 
 #: The engine every other one is compared with.
 REFERENCE = "closed_form"
+#: The engine of a ``torch.nn.Module`` given to :func:`compare` in place of the weights.
+MODULE = "module"
 #: The engines :func:`compare` runs when none are named.
 DEFAULT_ENGINES = ("value", "tensor", "closed_form", "numeric", "torch")
 #: What is compared in every layer, in the order reports list them.
@@ -466,8 +474,7 @@ def _run_numeric(problem: Problem) -> EngineResult:
 
 
 _TORCH_MISSING = (
-    "PyTorch is not installed (pip install torch==2.13.0: the CPU build; an unpinned "
-    "torch pulls gigabytes of GPU packages)"
+    f"PyTorch is not installed ({EXTRA}; an unpinned torch pulls gigabytes of GPU packages)"
 )
 
 
@@ -491,7 +498,6 @@ def _run_torch(problem: Problem) -> EngineResult:
     }
     a = tensor(problem.X)
     y = tensor(problem.Y)
-    n = problem.batch
     parameters, zs = [], []
     z = a
     for index, (W, b) in enumerate(problem.weights):
@@ -501,25 +507,145 @@ def _run_torch(problem: Problem) -> EngineResult:
         z.retain_grad()
         zs.append(z)
         a = functions[problem.activation_of(index)](z)
-    if problem.cost == "quadratic":
-        cost = 0.5 * ((a - y) ** 2).sum() / n
-    elif problem.cost == "mse":
-        cost = ((a - y) ** 2).sum() / n
-    elif problem.cost == "cross_entropy":
-        cost = F.binary_cross_entropy(a, y, reduction="sum") / n
-    else:
-        cost = -(y * F.log_softmax(z, dim=1)).sum() / n
+    cost = _torch_cost(problem, a, zs[-1], y)
     cost.backward()
-
-    def numpy(t: Any) -> Array:
-        return np.array(t.detach().numpy(), dtype=np.float64)
-
     return EngineResult(
         float(cost.item()),
-        [numpy(z.grad) for z in zs],
-        [numpy(W_t.grad) for W_t, _ in parameters],
-        [numpy(b_t.grad) for _, b_t in parameters],
+        [_numpy(z.grad) for z in zs],
+        [_numpy(W_t.grad) for W_t, _ in parameters],
+        [_numpy(b_t.grad) for _, b_t in parameters],
     )
+
+
+def _numpy(t: Any) -> Array:
+    return np.array(t.detach().cpu().numpy(), dtype=np.float64)
+
+
+def _torch_cost(problem: Problem, a: Any, z: Any, y: Any) -> Any:
+    """The batch cost in PyTorch from the output ``a`` (the log-likelihood from the last
+    pre-activation ``z``, as the closed form)."""
+    import torch.nn.functional as F
+
+    n = problem.batch
+    if problem.cost == "quadratic":
+        return 0.5 * ((a - y) ** 2).sum() / n
+    if problem.cost == "mse":
+        return ((a - y) ** 2).sum() / n
+    if problem.cost == "cross_entropy":
+        return F.binary_cross_entropy(a, y, reduction="sum") / n
+    return -(y * F.log_softmax(z, dim=1)).sum() / n
+
+
+def _module_engine(module: Any) -> Engine:
+    """An engine running the user's own ``torch.nn.Module``: a float64 copy of it on the
+    CPU in evaluation mode (the module itself is left as it is). A forward hook on each
+    ``Linear`` layer registers a hook on its output ``z``, which receives ``dC/dz``
+    during the backward pass: the layer's deltas, as PyTorch itself computes them."""
+    torch = require_torch("comparing a torch.nn.Module")
+    own = copy.deepcopy(module).to(device="cpu", dtype=torch.float64).eval()
+    own.requires_grad_(True)  # frozen layers too: every gradient is compared
+    linears = [layer for layer in own.modules() if type(layer) is torch.nn.Linear]
+
+    def run(problem: Problem) -> EngineResult:
+        zs: list[Any] = []
+        deltas: list[Any] = []
+
+        def keep(layer: Any, inputs: Any, z: Any) -> None:
+            index = len(zs)
+            zs.append(z)
+            deltas.append(None)
+
+            def store(grad: Any) -> None:
+                deltas[index] = grad.detach().clone()
+
+            z.register_hook(store)
+
+        own.zero_grad(set_to_none=True)
+        handles = [layer.register_forward_hook(keep) for layer in linears]
+        try:
+            a = own(torch.tensor(problem.X, dtype=torch.float64))
+        finally:
+            for handle in handles:
+                handle.remove()
+        y = torch.tensor(problem.Y, dtype=torch.float64)
+        if problem.cost == "log_likelihood":  # from the module's own softmax output
+            cost = -(y * torch.log(a)).sum() / problem.batch
+        else:
+            cost = _torch_cost(problem, a, zs[-1], y)
+        cost.backward()
+        zero = np.zeros(0)
+        return EngineResult(
+            float(cost.item()),
+            [zero if d is None else _numpy(d) for d in deltas],
+            [_numpy(layer.weight.grad) for layer in linears],
+            [_numpy(layer.bias.grad) for layer in linears],
+        )
+
+    return Engine(MODULE, run, "your torch.nn.Module: a float64 copy, hooks on each Linear")
+
+
+def _module_network(
+    module: Any, activation: str | None, output_activation: str | None
+) -> tuple[Weights, str, str]:
+    """The weights and the hidden and output activations of a ``torch.nn.Sequential`` MLP,
+    refusing what the closed form cannot follow (naming the layer)."""
+    ours = nn.Sequential.from_torch(module)  # refuses layers we do not have
+    blocks: list[tuple[int, nn.Linear, list[nn.Module]]] = []
+    for position, layer in enumerate(ours):
+        if isinstance(layer, nn.Linear):
+            if layer.bias is None:
+                raise ValueError(
+                    f"compare: layer {position} of the module is a Linear layer without bias; "
+                    "the closed form has a bias in every layer"
+                )
+            blocks.append((position, layer, []))
+        elif not blocks:
+            raise ValueError(f"compare: layer {position} ({layer!r}) comes before the first Linear")
+        else:
+            blocks[-1][2].append(layer)
+    names = []
+    for position, _, after in blocks:
+        found = [layer for layer in after if not isinstance(layer, (nn.Dropout, nn.Identity))]
+        if len(found) > 1:
+            raise ValueError(
+                f"compare: the Linear layer {position} of the module is followed by "
+                f"{len(found)} activations; the closed form takes one per layer"
+            )
+        if (
+            found
+            and isinstance(found[0], nn.LeakyReLU)
+            and (found[0].negative_slope != backprop.LEAKY_RELU_SLOPE)
+        ):
+            raise ValueError(
+                f"compare: the LeakyReLU after layer {position} has slope "
+                f"{found[0].negative_slope:g}; the closed form's is {backprop.LEAKY_RELU_SLOPE:g}"
+            )
+        if found and isinstance(found[0], nn.Softmax) and found[0].dim not in (-1, 1):
+            raise ValueError(
+                f"compare: the Softmax after layer {position} is over dim {found[0].dim}; "
+                "the closed form's is over each example's outputs (dim=-1)"
+            )
+        names.append(
+            found[0].name if found and isinstance(found[0], nn._Activation) else "identity"
+        )
+    names = [backprop.ALIASES.get(name, name) for name in names]
+    hidden_names = list(dict.fromkeys(names[:-1]))
+    if len(hidden_names) > 1:
+        raise ValueError(
+            f"compare: the module's hidden layers use several activations {names[:-1]}; "
+            "the closed form takes one for all hidden layers"
+        )
+    hidden = hidden_names[0] if hidden_names else names[-1]
+    for given, found_name, what in (
+        (activation, hidden, "activation"),
+        (output_activation, names[-1], "output_activation"),
+    ):
+        if given is not None and backprop.ALIASES.get(given, given) != found_name:
+            raise ValueError(
+                f"compare: {what}={given!r} was given, but the module's is {found_name!r} "
+                "(leave it out: a module brings its own activations)"
+            )
+    return ours.get_weights(), hidden, names[-1]
 
 
 _JAX_MISSING = "JAX is not installed (pip install autograd-lite[jax], the CPU build)"
@@ -867,10 +993,10 @@ def _join(names: Sequence[str]) -> str:
 
 
 def compare(
-    weights: Sequence[tuple[Any, Any]],
+    weights: Sequence[tuple[Any, Any]] | Any,
     X: Any,
     Y: Any,
-    activation: str = "sigmoid",
+    activation: str | None = None,
     output_activation: str | None = None,
     cost: str = "quadratic",
     engines: Sequence[str] = DEFAULT_ENGINES,
@@ -882,17 +1008,25 @@ def compare(
     ``weights`` is the common format (a list of ``(W, b)``, ``W`` shaped
     ``(n_out, n_in)``); ``X`` is ``(batch, n_in)``, one example per row; ``Y`` is
     ``(batch, n_out)`` (one-hot rows for a softmax output). ``activation`` is the hidden
-    layers', ``output_activation`` the last layer's (``None``: the same), ``cost`` one of
-    ``quadratic``, ``mse``, ``cross_entropy``, ``log_likelihood`` (the names and rules
-    of :class:`autograd_lite.backprop.Network`). The closed form always runs: it is the
-    reference. An engine that cannot run here (PyTorch not installed) is skipped, with
-    the reason, and does not make the report fail.
+    layers' (default sigmoid), ``output_activation`` the last layer's (``None``: the same),
+    ``cost`` one of ``quadratic``, ``mse``, ``cross_entropy``, ``log_likelihood`` (the
+    names and rules of :class:`autograd_lite.backprop.Network`). The closed form always
+    runs: it is the reference. An engine that cannot run here (PyTorch not installed) is
+    skipped, with the reason, and does not make the report fail.
 
-    Raises ``ValueError`` for an unknown engine, activation or cost, and for shapes that
-    do not fit (naming them).
+    ``weights`` may instead be a ``torch.nn.Module``: a ``torch.nn.Sequential`` of
+    ``Linear`` layers, each followed by at most one activation (``Dropout`` is left out:
+    the module runs in evaluation mode). Its weights and activations are the network's,
+    and the module itself runs as one more engine, ``"module"`` (a float64 copy on the
+    CPU; hooks on each ``Linear`` layer's output catch the deltas in the backward pass).
+
+    Raises ``ValueError`` for an unknown engine, activation or cost, for shapes that do
+    not fit (naming them), and for a module the closed form cannot follow (naming the
+    layer).
     """
     names = list(dict.fromkeys(engines))
-    unknown = [name for name in names if name not in ENGINES]
+    module_given = is_torch_module(weights)
+    unknown = [n for n in names if n not in ENGINES and not (module_given and n == MODULE)]
     if unknown or not names:
         what = f"unknown engine {unknown[0]!r}" if unknown else "no engines given"
         raise ValueError(f"{what}; known engines: {', '.join(ENGINES)}")
@@ -900,7 +1034,16 @@ def compare(
         raise ValueError(
             f"tolerances must be positive, got rtol={rtol}, numeric_rtol={numeric_rtol}"
         )
-    problem = make_problem(weights, X, Y, activation, output_activation, cost)
+    available = dict(ENGINES)
+    if module_given:
+        module = weights
+        weights, activation, output_activation = _module_network(
+            module, activation, output_activation
+        )
+        available[MODULE] = _module_engine(module)
+        if MODULE not in names:
+            names.insert(0, MODULE)
+    problem = make_problem(weights, X, Y, activation or "sigmoid", output_activation, cost)
 
     if REFERENCE not in names:
         names.insert(0, REFERENCE)  # it always runs: every other engine is compared with it
@@ -913,7 +1056,7 @@ def compare(
                 results[name] = reference
                 continue
             try:
-                results[name] = ENGINES[name].run(problem)
+                results[name] = available[name].run(problem)
             except EngineUnavailable as error:
                 skipped[name] = str(error)
         sizes = _sizes(problem, reference)
@@ -921,7 +1064,7 @@ def compare(
     for name, result in results.items():
         if name == REFERENCE:
             continue
-        approximate = ENGINES[name].approximate
+        approximate = available[name].approximate
         tolerance = numeric_rtol if approximate else rtol
         floor = _SIZE_FLOOR * max(sizes.values(), default=0.0)
         if approximate:

@@ -35,6 +35,12 @@ The backward pass is a sequence of *steps*, one per edge of the graph: the gradi
 node times the local derivative of that node with respect to one input, added to the
 input's gradient. :func:`backward` runs them; presentation code (the stepper, the
 renderer) passes an ``observer`` and sees the very same steps as :class:`Step` records.
+
+Forward mode (:func:`push_tangents`) reads the chain rule the other way: tangents move
+from chosen inputs towards the output along the same topological order, through each
+op's ``tangent`` rule (see :class:`Op`). One pass gives the derivative of every output
+along one input direction, where one backward pass gives the derivative of one output
+with respect to every input.
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ __all__ = [
     "grad_mode",
     "zero_grad",
     "sum_to_shape",
+    "push_tangents",
 ]
 
 # A local vector-Jacobian rule: rule(upstream, output, *inputs) -> contribution.
@@ -79,9 +86,17 @@ class Op:
     ``broadcasts=True`` marks elementwise array ops whose inputs may have been broadcast:
     the engine then sums each contribution back to its input's shape (one explicit
     step, see :func:`sum_to_shape`), so the rules themselves need not.
+
+    ``tangent`` is the forward-mode rule (:func:`push_tangents`):
+    ``tangent(ts, out, *inputs)`` returns the tangent of the output, the Jacobian-vector
+    product, from ``ts[i]``, the tangent of input ``i`` (``None`` where it is zero). Ops
+    without one are elementwise (each output number depends on the numbers at its own
+    position), where the tangent is the sum of ``rules[i](ts[i], ...)``: the vector-Jacobian
+    rule applied to a tangent, since an elementwise Jacobian is diagonal. Reductions,
+    shape ops and products give their own.
     """
 
-    __slots__ = ("name", "rules", "formulas", "explanation", "broadcasts")
+    __slots__ = ("name", "rules", "formulas", "explanation", "broadcasts", "tangent")
 
     def __init__(
         self,
@@ -91,12 +106,14 @@ class Op:
         explanation: str = "",
         *,
         broadcasts: bool = False,
+        tangent: Rule | None = None,
     ) -> None:
         self.name = name
         self.rules: tuple[Rule, ...] = tuple(rules)
         self.formulas: tuple[str, ...] = tuple(formulas)
         self.explanation = explanation
         self.broadcasts = broadcasts
+        self.tangent = tangent
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -482,3 +499,87 @@ def zero_grad(*nodes_or_collections: Any) -> None:
         nodes = [item] if hasattr(item, "zero_grad") else list(item)
         for node in nodes:
             node.zero_grad()
+
+
+# ----------------------------------------------------------------------------- forward mode
+
+
+def push_tangents(
+    root: Any,
+    seeds: dict[Any, Any],
+    *,
+    create_graph: bool = False,
+    counter: list[int] | None = None,
+) -> Any:
+    """Forward mode: the tangent of ``root`` when the nodes in ``seeds`` move along their
+    tangents (a Jacobian-vector product), or ``None`` when ``root`` does not depend on them.
+    ``root`` may be a list of nodes: one pass then gives the list of their tangents.
+
+    The tangents travel in topological order, from the seeded nodes towards ``root``, each
+    node's tangent computed from its inputs' by its op's ``tangent`` rule (see :class:`Op`):
+    the chain rule read forwards, one pass per direction, whatever the number of outputs.
+    The graph was recorded by the forward pass; nodes in ``seeds`` count as leaves. With
+    ``create_graph=True`` the rules run on nodes, so the tangent is a node that can be
+    differentiated again (forward over reverse, reverse over forward). ``counter``, when
+    given, has ``counter[0]`` increased by the number of rules applied.
+    """
+    roots = list(root) if isinstance(root, (list, tuple)) else [root]
+    order: list[Any] = []
+    found: set[Any] = set()
+    for one_root in roots:  # the first appearances of the roots' orders: still topological
+        for node in topological_order(one_root, set(seeds)):
+            if node not in found:
+                found.add(node)
+                order.append(node)
+    tangents: dict[Any, Any] = dict(seeds)
+    applied = 0
+    previous_mode = grad_mode.enabled
+    grad_mode.enabled = create_graph
+    try:
+        for node in order:
+            if node.op is None or node in seeds:
+                continue
+            parents = node.parents
+            ts = [tangents.get(p) for p in parents]
+            if all(t is None for t in ts):
+                continue
+            tangents[node] = _tangent_at(node, parents, ts, create_graph)
+            applied += sum(t is not None for t in ts)
+    finally:
+        grad_mode.enabled = previous_mode
+    if counter is not None:
+        counter[0] += applied
+    if isinstance(root, (list, tuple)):
+        return [tangents.get(one_root) for one_root in roots]
+    return tangents.get(root)
+
+
+def _tangent_at(node: Any, parents: tuple[Any, ...], ts: list[Any], create_graph: bool) -> Any:
+    """One node's tangent from its inputs' tangents (``None`` for zero)."""
+    op: Op = node.op
+    out = node if create_graph else node.data
+    inputs = parents if create_graph else tuple(p.data for p in parents)
+    if op.tangent is not None:
+        return op.tangent(ts, out, *inputs)
+    shape = getattr(node.data, "shape", None)
+    if shape is not None and node.data.size == 1:
+        # One output number from arrays (a loss): the tangent is <gradient, input tangent>,
+        # each gradient from the backward rule seeded with 1.
+        total: Any = None
+        seed = node._seed(create_graph)
+        for position, (parent, t) in enumerate(zip(parents, ts)):
+            if t is None:
+                continue
+            g = sum_to_shape(op.rules[position](seed, out, *inputs), parent.data.shape)
+            term = (g * t).sum().reshape(shape)
+            total = term if total is None else total + term
+        return total
+    total = None
+    for position, t in enumerate(ts):
+        if t is not None:
+            c = op.rules[position](t, out, *inputs)
+            total = c if total is None else total + c
+    if shape is not None and tuple(total.shape) != shape:
+        # An input was broadcast and only it moved: stretch its tangent to the output.
+        total = total * node._seed(create_graph)
+    return total

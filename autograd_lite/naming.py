@@ -186,7 +186,7 @@ class Names:
     >>> o = parse_expression("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88})
     >>> names = Names(o)
     >>> [names.name(node) for node in names.order]
-    ['x', 'w', 'x*w', 'b', 'x*w + b', 'tanh(x*w + b)']
+    ['b', 'w', 'x', 'x*w', 'x*w + b', 'tanh(x*w + b)']
     >>> names.find("x*w+b") is o.parents[0]
     True
     """
@@ -292,7 +292,9 @@ class Names:
 
     def known(self) -> list[str]:
         """Every name :meth:`find` accepts (constants left out), in the graph's order."""
-        return [self.name(node) for node in self.order if not self.is_constant(node)]
+        return [
+            self.name(node) for node in self.order if self.given(node) or not self.is_constant(node)
+        ]
 
     # -- building the texts
 
@@ -492,7 +494,7 @@ def value_network_graph(
         for j, t in enumerate(targets, start=1):
             names[t] = f"y_{sub(j)}"
             groups[t] = ("cost",)
-        root = _value_cost(cost_name, outputs, targets)
+        root = _value_cost(cost_name, outputs, targets, names)
     else:
         assert callable(cost)
         root = cost(outputs, y)
@@ -547,20 +549,24 @@ def _softmax(zs: list[Any], layer: int, names: dict[Any, str], groups: dict[Any,
     return outputs
 
 
-def _value_cost(cost: str, outputs: list[Any], targets: list[Any]) -> Any:
-    """The cost of one example as Value nodes, each difference computed once."""
+def _value_cost(cost: str, outputs: list[Any], targets: list[Any], names: dict[Any, str]) -> Any:
+    """The cost of one example as Value nodes, each difference computed once, and the
+    nodes whose expressions would be long named after what they are: ``term_j`` (the
+    cost's term for output j), ``sum[j<=2]`` (the running sum of the terms)."""
     terms = []
-    for a, t in zip(outputs, targets):
+    for j, (a, t) in enumerate(zip(outputs, targets), start=1):
         if cost in ("quadratic", "mse"):
             d = a - t
             terms.append(d * d)
         elif cost == "cross_entropy":
             terms.append(t * a.log() + (1.0 - t) * (1.0 - a).log())
+            names[terms[-1]] = f"term_{sub(j)}"
         elif t.data != 0:  # log_likelihood: 0 * ln a would only add 0 (or nan)
             terms.append(t * a.log())
     total = terms[0]
-    for term in terms[1:]:
+    for k, term in enumerate(terms[1:], start=2):
         total = total + term
+        names[total] = f"sum[j<={k}]" if k < len(terms) else "sum_j"
     if cost == "quadratic":
         return total * 0.5
     if cost in ("cross_entropy", "log_likelihood"):

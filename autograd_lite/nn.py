@@ -19,7 +19,9 @@ Both MLP kinds are built from and exported to the common weights format (a list 
 ``(W, b)`` float64 arrays, ``W`` shaped ``(n_out, n_in)``; see
 :mod:`autograd_lite.weights`) with ``from_weights`` / ``get_weights`` / ``set_weights``,
 and both have ``trace(x)``: the forward pass with every layer's pre-activation ``z`` and
-activation ``a`` (after a backward pass, ``z``'s gradient is the layer's delta).
+activation ``a`` (after a backward pass, ``z``'s gradient is the layer's delta). Both go
+to PyTorch with ``to_torch()``, and ``Sequential.from_torch(module)`` comes back (see
+:mod:`autograd_lite.torch_bridge`; PyTorch is an optional extra).
 
 Initialisation (``init=``), drawn from a NumPy ``Generator`` (``rng=``) or, without one,
 from Python's ``random`` (so ``random.seed`` reproduces it, as in micrograd); biases are 0:
@@ -516,6 +518,16 @@ class MLP(Module):
         model.set_weights(checked)
         return model
 
+    def to_torch(self) -> Any:
+        """An equivalent ``torch.nn.Sequential`` in float64 (needs PyTorch: ``pip install
+        autograd-lite[torch]``): each layer a ``Linear`` with copies of ``W`` and ``b``,
+        followed by its activation (none for ``"linear"``). It takes batches: row ``i``
+        of its output is this network's output on example ``i``. See
+        :mod:`autograd_lite.torch_bridge`."""
+        from .torch_bridge import to_torch
+
+        return to_torch(self)
+
     def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
 
@@ -751,6 +763,33 @@ class Sequential(Module):
     def __repr__(self) -> str:
         inner = "".join(f"\n  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
         return f"Sequential({inner}\n)"
+
+    # -- PyTorch (an optional extra: pip install autograd-lite[torch])
+
+    def to_torch(self) -> Any:
+        """An equivalent ``torch.nn.Sequential`` in float64: the same layers at the same
+        positions (so the same parameter names), copies of the numbers, the same training
+        mode. See :mod:`autograd_lite.torch_bridge` for the layers it converts."""
+        from .torch_bridge import to_torch
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module: Any) -> Sequential:
+        """Build ours from a ``torch.nn.Sequential`` of ``Linear`` layers and activations
+        (``Tanh``, ``Sigmoid``, ``ReLU``, ``LeakyReLU``, ``Identity``, ``Softmax``,
+        ``Dropout``), copying the numbers in float64. Any other layer raises
+        ``ValueError`` naming the first one that is not supported.
+
+        >>> import torch
+        >>> net = Sequential.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3),
+        ...                             torch.nn.Tanh(), torch.nn.Linear(3, 1)))
+        >>> net.sizes, net.activation_names
+        ([2, 3, 1], ['tanh', 'linear'])
+        """
+        from .torch_bridge import from_torch
+
+        return from_torch(module)
 
     # -- the MLP view: Linear layers, each with the layers that follow it
 

@@ -488,10 +488,13 @@ class NeuronStep:
             step = view.step
             local = view.local_derivative
             factor = "" if local == 1.0 or local is None else f"{format_number(local)} * "
+            kind = view.input_name[:2]
+            why = {"b^": "BP3", "w^": "BP4"}.get(kind, "a term of BP2")
+            path = "" if view.complete else f", path {view.arrival} of {view.arrivals}"
             lines.append(
                 f"  {'sum rule' if view.second_path else 'chain':<9} {view.grad_of} "
                 f"+= {factor}{_operand(step.upstream)} = {format_number(step.after)}"
-                + ("" if view.complete else f"  (path {view.arrival} of {view.arrivals})")
+                f"  ({why}{path})"
             )
         if explain:
             lines.append(
@@ -1110,11 +1113,32 @@ def _collapse(views: list[StepView], names: Names, forms: dict[Any, ClosedForm])
                         )
                     ):
                         stack.append(parent)
+    # The engine reaches a neuron's terms in its own order, possibly with other steps in
+    # between. A neuron's steps move together to its first one when no step in between
+    # touches the same inputs (so every replayed before/after stays exact); otherwise
+    # each unbroken run of them is one step.
+    positions: dict[Any, list[int]] = {}
+    for i, view in enumerate(views):
+        z = owner.get(view.step.node)
+        if z is not None:
+            positions.setdefault(z, []).append(i)
+    movable = set()
+    for z, indices in positions.items():
+        members = set(indices)
+        inputs = {views[i].step.input for i in indices}
+        between = range(indices[0], indices[-1] + 1)
+        if all(views[k].step.input not in inputs for k in between if k not in members):
+            movable.add(z)
     moves: list[Move] = []
     groups: list[list[StepView]] = []
+    placed: set[Any] = set()
     for view in views:
         z = owner.get(view.step.node)
-        if z is not None and groups and owner.get(groups[-1][-1].step.node) is z:
+        if z in movable:
+            if z not in placed:
+                placed.add(z)
+                groups.append([views[k] for k in positions[z]])
+        elif z is not None and groups and owner.get(groups[-1][-1].step.node) is z:
             groups[-1].append(view)
         else:
             groups.append([view])

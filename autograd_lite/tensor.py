@@ -43,8 +43,18 @@ import numpy.typing as npt
 
 from . import engine
 from .engine import Op, grad_mode, input_slots, parents_of
+from .value import Value
 
-__all__ = ["Tensor", "concatenate", "linear", "maximum", "stack", "where"]
+__all__ = [
+    "Tensor",
+    "as_tensor",
+    "concatenate",
+    "linear",
+    "maximum",
+    "minimum",
+    "stack",
+    "where",
+]
 
 Array = npt.NDArray[Any]
 Operand = Union["Tensor", Array, float, int]
@@ -78,6 +88,26 @@ def _softmax(x: Any, axis: int | None) -> Any:
 
 def _log_softmax(x: Any, axis: int | None) -> Any:
     return x.log_softmax(axis) if isinstance(x, Tensor) else _log_softmax_array(x, axis)
+
+
+def _node_or_array(method: str, on_array: Any) -> Callable[[Any], Any]:
+    """A helper for rules: the Tensor method ``method`` on a Tensor (recorded, so it can be
+    differentiated again), the NumPy function ``on_array`` on an array (the fast path)."""
+
+    def helper(x: Any) -> Any:
+        return getattr(x, method)() if isinstance(x, Tensor) else on_array(x)
+
+    return helper
+
+
+_sqrt = _node_or_array("sqrt", np.sqrt)
+_sin = _node_or_array("sin", np.sin)
+_cos = _node_or_array("cos", np.cos)
+_sinh = _node_or_array("sinh", np.sinh)
+_cosh = _node_or_array("cosh", np.cosh)
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_DEGREE = math.pi / 180.0  # one degree in radians
 
 
 def _where(condition: Any, x: Any, y: Any) -> Any:
@@ -132,7 +162,7 @@ def _scatter_add(g: Any, index: Any, shape: tuple[int, ...], repeats: bool) -> A
     """
     if isinstance(g, Tensor):
         return _node(
-            _scatter_add_array(g.data, index, shape, repeats), (g,), _scatter_add_op(index)
+            _scatter_add_array(g.data, index, shape, repeats), (g,), _scatter_add_op(index, repeats)
         )
     return _scatter_add_array(g, index, shape, repeats)
 
@@ -147,6 +177,11 @@ def _scatter_add_array(g: Array, index: Any, shape: tuple[int, ...], repeats: bo
 
 
 # ----------------------------------------------------------------------------- NumPy forwards
+
+
+def _sign_array(x: Any) -> Any:
+    # PyTorch's sign: -1, 0 or 1, and 0 for nan (NumPy gives nan)
+    return np.where(np.isnan(x), 0.0, np.sign(x))
 
 
 def _sigmoid_array(x: Any) -> Any:
@@ -189,6 +224,31 @@ def _pow_exponent_rule(g: Any, out: Any, a: Any, b: Any) -> Any:
     # d a^b / db = a^b ln a; PyTorch defines it as 0 where a == 0 and b >= 0.
     zero = (_data(a) == 0) & (_data(b) >= 0)
     return g * _where(zero, 0.0, out * _log(a))
+
+
+def _sinc_rule(g: Any, out: Any, a: Any) -> Any:
+    # d sinc(a)/da = (cos(pi a) - sinc(a)) / a, and 0 where a == 0 (PyTorch's value there)
+    at_zero = _data(a) == 0
+    safe_a = _where(at_zero, 1.0, a)
+    return _where(at_zero, 0.0, g * ((_cos(math.pi * a) - out) / safe_a))
+
+
+def _atan2_rule(numerator: Any, a: Any, b: Any) -> Any:
+    # numerator / (a^2 + b^2), and 0 where a^2 + b^2 is 0 (PyTorch's value at the origin)
+    x, y = _data(a), _data(b)
+    at_origin = x * x + y * y == 0
+    return _where(at_origin, 0.0, numerator / _where(at_origin, 1.0, a * a + b * b))
+
+
+def _minimum_rule_first(g: Any, out: Any, a: Any, b: Any) -> Any:
+    # The smaller input takes the gradient; a tie splits it evenly (as torch.minimum).
+    a, b = _data(a), _data(b)
+    return _where(a > b, 0.0, _where(a == b, g * 0.5, g))
+
+
+def _minimum_rule_second(g: Any, out: Any, a: Any, b: Any) -> Any:
+    a, b = _data(a), _data(b)
+    return _where(a < b, 0.0, _where(a == b, g * 0.5, g))
 
 
 def _maximum_rule_first(g: Any, out: Any, a: Any, b: Any) -> Any:
@@ -246,6 +306,38 @@ def _linear_rule_bias(g: Any, out: Any, x: Any, w: Any, b: Any) -> Any:
     return g.reshape((-1, g.shape[-1])).sum(axis=0)
 
 
+# Forward-mode (tangent) rules of the ops that are not elementwise: the Jacobian-vector
+# product ``ts -> J ts``, with ``ts[i] = None`` for an input that does not move.
+
+
+def _matmul_tangent(ts: Sequence[Any], out: Any, a: Any, b: Any) -> Any:
+    # d(A@B) = dA @ B + A @ dB (the product rule)
+    ta, tb = ts
+    total = None if ta is None else ta @ b
+    if tb is not None:
+        total = a @ tb if total is None else total + a @ tb
+    return total
+
+
+def _linear_tangent(ts: Sequence[Any], out: Any, x: Any, w: Any, *bias: Any) -> Any:
+    # d(x @ W^T + b) = dx @ W^T + x @ dW^T + db
+    tx, tw = ts[0], ts[1]
+    total = None if tx is None else tx @ w.T
+    if tw is not None:
+        total = x @ tw.T if total is None else total + x @ tw.T
+    if len(ts) == 3 and ts[2] is not None:
+        total = _broadcast_to(ts[2], out.shape) if total is None else total + ts[2]
+    return total
+
+
+def _join_tangent(join: Any, ts: Sequence[Any], inputs: Sequence[Any], axis: int) -> Any:
+    # concatenate / stack the tangents, zeros for the inputs that do not move
+    parts = [np.zeros(x.shape) if t is None else t for t, x in zip(ts, inputs)]
+    if any(isinstance(p, Tensor) for p in parts):
+        return join(parts, axis=axis)
+    return (np.concatenate if join is concatenate else np.stack)(parts, axis=axis)
+
+
 # ----------------------------------------------------------------------------- the op table
 #   name          rule per input: g * d out / d input        formula per input (for people)
 
@@ -297,18 +389,21 @@ MATMUL = Op(
     ("d(A@B)/dA: G @ B^T", "d(A@B)/dB: A^T @ G"),
     "A matrix product sends A the gradient times B transposed, and B A transposed times it.",
     broadcasts=True,  # batch dimensions may have been broadcast; the engine sums them
+    tangent=_matmul_tangent,
 )
 LINEAR = Op(
     "linear",
     (_linear_rule_input, _linear_rule_weight, _linear_rule_bias),
     ("dL/dx = G @ W", "dL/dW = G^T @ x", "dL/db = sum of G over the batch"),
     "A fused layer x @ W^T + b: the three rules of a matrix product and a broadcast sum.",
+    tangent=_linear_tangent,
 )
 LINEAR_NO_BIAS = Op(
     "linear",
     (_linear_rule_input, _linear_rule_weight),
     ("dL/dx = G @ W", "dL/dW = G^T @ x"),
     "A fused layer x @ W^T: the two rules of a matrix product.",
+    tangent=_linear_tangent,
 )
 NEG = Op(
     "neg",
@@ -318,7 +413,7 @@ NEG = Op(
 )
 ABS = Op(
     "abs",
-    (lambda g, out, a: g * np.sign(_data(a)),),
+    (lambda g, out, a: g * _sign_array(_data(a)),),
     ("d|a|/da = sign(a)",),
     "The absolute value passes the gradient with the sign of its input (0 at 0).",
 )
@@ -364,11 +459,167 @@ RELU = Op(
     ("d relu(a)/da = 1 if a > 0 else 0",),
     "A ReLU passes the gradient where its input was positive and zero elsewhere.",
 )
+SIN = Op(
+    "sin",
+    (lambda g, out, a: g * _cos(a),),
+    ("d sin(a)/da = cos(a)",),
+    "The sine multiplies the gradient by the cosine of its input.",
+)
+COS = Op(
+    "cos",
+    (lambda g, out, a: -g * _sin(a),),
+    ("d cos(a)/da = -sin(a)",),
+    "The cosine multiplies the gradient by minus the sine of its input.",
+)
+
+# The elementwise functions of NumPy and PyTorch. Values at the edges are PyTorch's in
+# float64: outside the domain nan (arcsin(2), log2(-1)), at its boundary inf
+# (d arcsin/da at +-1, d arctanh/da at +-1), and at kinks and jumps the value PyTorch
+# picks (d sign/da = 0 everywhere, d sinc/da = 0 at 0, d(a % b)/db = -floor(a/b)).
+SIGN = Op(
+    "sign",
+    (lambda g, out, a: g * 0.0,),
+    ("d sign(a)/da = 0 (also at 0)",),
+    "The sign is flat on each side of 0 and jumps at 0: no gradient passes (as PyTorch).",
+)
+LOG2 = Op(
+    "log2",
+    (lambda g, out, a: g / (a * _LN2),),
+    ("d log2(a)/da = 1/(a ln 2)",),
+    "The base-2 logarithm divides the gradient by its input times ln 2.",
+)
+LOG10 = Op(
+    "log10",
+    (lambda g, out, a: g / (a * _LN10),),
+    ("d log10(a)/da = 1/(a ln 10)",),
+    "The base-10 logarithm divides the gradient by its input times ln 10.",
+)
+EXPM1 = Op(
+    "expm1",
+    (lambda g, out, a: g * (out + 1.0),),
+    ("d (e^a - 1)/da = e^a",),
+    "e^a - 1, accurate for tiny a, multiplies the gradient by e^a (its output plus 1).",
+)
+EXP2 = Op(
+    "exp2",
+    (lambda g, out, a: g * (out * _LN2),),
+    ("d 2^a/da = 2^a ln 2",),
+    "2^a multiplies the gradient by its output times ln 2.",
+)
+TAN = Op(
+    "tan",
+    (lambda g, out, a: g * (1.0 + out * out),),
+    ("d tan(a)/da = 1 + tan(a)^2",),
+    "The tangent multiplies the gradient by 1 + out^2 (= 1/cos(a)^2).",
+)
+SINH = Op(
+    "sinh",
+    (lambda g, out, a: g * _cosh(a),),
+    ("d sinh(a)/da = cosh(a)",),
+    "The hyperbolic sine multiplies the gradient by the hyperbolic cosine.",
+)
+COSH = Op(
+    "cosh",
+    (lambda g, out, a: g * _sinh(a),),
+    ("d cosh(a)/da = sinh(a)",),
+    "The hyperbolic cosine multiplies the gradient by the hyperbolic sine.",
+)
+ARCSIN = Op(
+    "arcsin",
+    (lambda g, out, a: g / _sqrt(1.0 - a * a),),
+    ("d arcsin(a)/da = 1/sqrt(1 - a^2)",),
+    "The arcsine divides the gradient by sqrt(1 - a^2): infinite at a = +-1.",
+)
+ARCCOS = Op(
+    "arccos",
+    (lambda g, out, a: -g / _sqrt(1.0 - a * a),),
+    ("d arccos(a)/da = -1/sqrt(1 - a^2)",),
+    "The arccosine divides the gradient by -sqrt(1 - a^2): infinite at a = +-1.",
+)
+ARCTAN = Op(
+    "arctan",
+    (lambda g, out, a: g / (1.0 + a * a),),
+    ("d arctan(a)/da = 1/(1 + a^2)",),
+    "The arctangent divides the gradient by 1 + a^2.",
+)
+ARCSINH = Op(
+    "arcsinh",
+    (lambda g, out, a: g / _sqrt(a * a + 1.0),),
+    ("d arcsinh(a)/da = 1/sqrt(a^2 + 1)",),
+    "The inverse hyperbolic sine divides the gradient by sqrt(a^2 + 1).",
+)
+ARCCOSH = Op(
+    "arccosh",
+    (lambda g, out, a: g / _sqrt(a * a - 1.0),),
+    ("d arccosh(a)/da = 1/sqrt(a^2 - 1)",),
+    "The inverse hyperbolic cosine divides the gradient by sqrt(a^2 - 1): infinite at 1.",
+)
+ARCTANH = Op(
+    "arctanh",
+    (lambda g, out, a: g / (1.0 - a * a),),
+    ("d arctanh(a)/da = 1/(1 - a^2)",),
+    "The inverse hyperbolic tangent divides the gradient by 1 - a^2: infinite at +-1.",
+)
+SINC = Op(
+    "sinc",
+    (_sinc_rule,),
+    ("d sinc(a)/da = (cos(pi a) - sinc(a))/a, 0 at a = 0",),
+    "sin(pi a)/(pi a) passes g*(cos(pi a) - sinc(a))/a (0 at a = 0, as PyTorch).",
+)
+DEG2RAD = Op(
+    "deg2rad",
+    (lambda g, out, a: g * _DEGREE,),
+    ("d (a pi/180)/da = pi/180",),
+    "Converting degrees to radians scales the gradient by pi/180.",
+)
+RAD2DEG = Op(
+    "rad2deg",
+    (lambda g, out, a: g * (1.0 / _DEGREE),),
+    ("d (a 180/pi)/da = 180/pi",),
+    "Converting radians to degrees scales the gradient by 180/pi.",
+)
+MOD = Op(
+    "%",
+    (
+        lambda g, out, a, b: g,
+        lambda g, out, a, b: -g * np.floor_divide(_data(a), _data(b)),
+    ),
+    ("d(a % b)/da = 1", "d(a % b)/db = -floor(a/b)"),
+    "a % b = a - b*floor(a/b): the floor is flat between its jumps, so a gets g and b "
+    "gets -g*floor(a/b) (the remainder jumps where a/b is an integer; PyTorch's value).",
+    broadcasts=True,
+)
+ARCTAN2 = Op(
+    "arctan2",
+    (
+        lambda g, out, a, b: _atan2_rule(g * b, a, b),
+        lambda g, out, a, b: _atan2_rule(-g * a, a, b),
+    ),
+    ("d atan2(a,b)/da = b/(a^2 + b^2)", "d atan2(a,b)/db = -a/(a^2 + b^2)"),
+    "The angle of the point (b, a) turns by b/r^2 per unit of a and -a/r^2 per unit of b "
+    "(0 at the origin, as PyTorch).",
+    broadcasts=True,
+)
+HYPOT = Op(
+    "hypot",
+    (lambda g, out, a, b: g * a / out, lambda g, out, a, b: g * b / out),
+    ("d hypot(a,b)/da = a/hypot(a,b)", "d hypot(a,b)/db = b/hypot(a,b)"),
+    "The length sqrt(a^2 + b^2) sends each side g times that side over the length.",
+    broadcasts=True,
+)
+MINIMUM = Op(
+    "minimum",
+    (_minimum_rule_first, _minimum_rule_second),
+    ("d min(a,b)/da = 1 if a < b, 1/2 if a == b, else 0", "d min(a,b)/db = 1 if b < a, ..."),
+    "An elementwise minimum passes the gradient to the smaller input (half each on a tie).",
+    broadcasts=True,
+)
 RESHAPE = Op(
     "reshape",
     (lambda g, out, a: g.reshape(a.shape),),
     ("d reshape(a)/da: reshape the gradient back",),
     "A reshape only renames positions: the gradient is reshaped back to the input's shape.",
+    tangent=lambda ts, out, a: ts[0].reshape(out.shape),
 )
 BROADCAST_TO = Op(
     "broadcast_to",
@@ -410,6 +661,7 @@ def _sum_op(axes: tuple[int, ...], keepdims: bool) -> Op:
         (rule,),
         ("d sum(a)/da_i = 1",),
         "A sum hands its gradient to every element it added up.",
+        tangent=lambda ts, out, a: ts[0].sum(axis=axes, keepdims=keepdims),
     )
 
 
@@ -425,23 +677,28 @@ def _mean_op(axes: tuple[int, ...], keepdims: bool) -> Op:
         (rule,),
         ("d mean(a)/da_i = 1/n",),
         "A mean hands each of its n elements an n-th of the gradient.",
+        tangent=lambda ts, out, a: ts[0].mean(axis=axes, keepdims=keepdims),
     )
 
 
 @functools.lru_cache(maxsize=256)
 def _max_op(axes: tuple[int, ...], keepdims: bool) -> Op:
-    def rule(g: Any, out: Any, a: Any) -> Any:
-        kept_shape = _kept_shape(a.shape, axes)
+    def shares(out: Any, a: Any) -> Any:
+        # 1/k at each of the k elements equal to the maximum, 0 elsewhere (data, not nodes)
         values = _data(a)
-        winners = (values == _data(out).reshape(kept_shape)).astype(values.dtype)
-        share = winners / winners.sum(axis=axes, keepdims=True)
-        return (g if keepdims else g.reshape(kept_shape)) * share
+        winners = (values == _data(out).reshape(_kept_shape(a.shape, axes))).astype(values.dtype)
+        return winners / winners.sum(axis=axes, keepdims=True)
+
+    def rule(g: Any, out: Any, a: Any) -> Any:
+        kept = g if keepdims else g.reshape(_kept_shape(a.shape, axes))
+        return kept * shares(out, a)
 
     return Op(
         "max",
         (rule,),
         ("d max(a)/da_i = 1/k for the k elements equal to the max, else 0",),
         "A maximum passes the gradient to the largest element (split evenly among ties).",
+        tangent=lambda ts, out, a: (ts[0] * shares(out, a)).sum(axis=axes, keepdims=keepdims),
     )
 
 
@@ -453,6 +710,7 @@ def _transpose_op(axes: tuple[int, ...]) -> Op:
         (lambda g, out, a: g.transpose(inverse),),
         (f"d transpose(a, {axes})/da: transpose the gradient back",),
         "A transpose only moves numbers: the gradient is moved back.",
+        tangent=lambda ts, out, a: ts[0].transpose(axes),
     )
 
 
@@ -463,6 +721,8 @@ def _softmax_op(axis: int | None) -> Op:
         (lambda g, out, a: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
         ("d softmax(a)_i/da_j = s_i (delta_ij - s_j)",),
         "A softmax passes s*(g - sum(g*s)): each share of the gradient minus the average.",
+        # its Jacobian diag(s) - s s^T is symmetric: the tangent rule is the same formula
+        tangent=lambda ts, out, a: out * (ts[0] - (ts[0] * out).sum(axis=axis, keepdims=True)),
     )
 
 
@@ -473,6 +733,7 @@ def _log_softmax_op(axis: int | None) -> Op:
         (lambda g, out, a: g - _exp(out) * g.sum(axis=axis, keepdims=True),),
         ("d log_softmax(a)_i/da_j = delta_ij - softmax(a)_j",),
         "A log-softmax passes g - softmax * sum(g).",
+        tangent=lambda ts, out, a: ts[0] - (_exp(out) * ts[0]).sum(axis=axis, keepdims=True),
     )
 
 
@@ -488,6 +749,7 @@ def _concatenate_op(axis: int, sizes: tuple[int, ...]) -> Op:
         tuple(piece(int(bounds[i]), int(bounds[i + 1])) for i in range(len(sizes))),
         tuple(f"d concat/d input {i}: its slice of the gradient" for i in range(len(sizes))),
         "A concatenation hands each input the slice of the gradient where it was placed.",
+        tangent=lambda ts, out, *inputs: _join_tangent(concatenate, ts, inputs, axis),
     )
 
 
@@ -502,6 +764,7 @@ def _stack_op(axis: int, count: int) -> Op:
         tuple(piece(i) for i in range(count)),
         tuple(f"d stack/d input {i}: entry {i} of the gradient" for i in range(count)),
         "Stacking hands each input its own entry of the gradient.",
+        tangent=lambda ts, out, *inputs: _join_tangent(stack, ts, inputs, axis),
     )
 
 
@@ -511,15 +774,17 @@ def _getitem_op(index: Any, repeats: bool) -> Op:
         (lambda g, out, a: _scatter_add(g, index, a.shape, repeats),),
         ("d a[index]/da: the gradient scattered back (repeated positions add up)",),
         "Indexing picks numbers; the gradient goes back to the positions they came from.",
+        tangent=lambda ts, out, a: ts[0][index],
     )
 
 
-def _scatter_add_op(index: Any) -> Op:
+def _scatter_add_op(index: Any, repeats: bool) -> Op:
     return Op(
         "scatter_add",
         (lambda g, out, a: g[index],),
         ("d scatter_add(a)/da: index the gradient",),
         "Scattering places numbers; the gradient is read back from the same positions.",
+        tangent=lambda ts, out, a: _scatter_add(ts[0], index, out.shape, repeats),
     )
 
 
@@ -615,7 +880,81 @@ def _operand(x: Any, like: Tensor) -> Tensor:
         return x
     if isinstance(x, (int, float)):
         return _leaf(np.asarray(x, dtype=like.data.dtype))
+    if isinstance(x, Value):
+        return _from_value(x, like.data.dtype)
     return Tensor(x)
+
+
+# ----------------------------------------------------------------------------- Values among arrays
+# A Value meeting an array (x * np.ones(4), or a Tensor + x) becomes a 0-d Tensor node
+# whose parent is the Value: the gradient summed over the broadcast flows back to it as a
+# number. In gradients of gradients the same conversion runs the other way.
+
+FROM_VALUE = Op(
+    "from_value",
+    (lambda g, out, a: _to_value(g),),
+    ("d tensor(a)/da = 1",),
+    "A Value used with arrays becomes a 0-d Tensor; its gradient goes back as a number.",
+    tangent=lambda ts, out, a: (
+        _from_value(ts[0], out.dtype) if isinstance(ts[0], Value) else np.asarray(ts[0], out.dtype)
+    ),
+)
+TO_VALUE = Op(
+    "to_value",
+    (lambda g, out, a: _from_value(g, a.dtype) if isinstance(g, Value) else np.asarray(g),),
+    ("d value(a)/da = 1",),
+    "A 0-d Tensor's number as a Value (in gradients of gradients); the gradient goes back.",
+    tangent=lambda ts, out, a: _to_value(ts[0]),
+)
+
+
+def _from_value(x: Value, dtype: Any = np.float64) -> Tensor:
+    """The Value ``x`` as a 0-d Tensor node (its gradient flows back to ``x``)."""
+    data = np.asarray(x.data, dtype=dtype if np.dtype(dtype) in _FLOAT_DTYPES else np.float64)
+    return _node(data, (x,), FROM_VALUE)  # type: ignore[arg-type]
+
+
+def _to_value(g: Any) -> Any:
+    """A gradient arriving at a Value from a 0-d Tensor: a float (a Value node when the
+    backward pass is recorded, so it can be differentiated again)."""
+    if isinstance(g, Tensor):
+        if g.requires_grad and grad_mode.enabled:
+            return Value(float(g.data), "", (g,), TO_VALUE)
+        return Value(float(g.data))
+    return float(g)
+
+
+def as_tensor(x: Any, like: Any = None) -> Tensor:
+    """``x`` as a Tensor: a Tensor itself, a Value lifted to a 0-d Tensor node (gradient
+    flowing back to it), an array or a number as a constant (a number takes the dtype of
+    ``like``, an ndarray or Tensor, as in arithmetic).
+
+    >>> x = Value(2.0)
+    >>> y = (as_tensor(x) * np.ones(3)).sum()
+    >>> y.backward(); x.grad
+    3.0
+    """
+    if isinstance(x, Tensor):
+        return x
+    dtype = np.result_type(_data(like)) if like is not None else np.dtype(np.float64)
+    if dtype not in _FLOAT_DTYPES:
+        dtype = np.dtype(np.float64)
+    if isinstance(x, Value):
+        return _from_value(x, dtype)
+    if isinstance(x, (int, float)):
+        return _leaf(np.asarray(x, dtype=dtype))
+    return Tensor(x)
+
+
+def _unary(function: Any, a: Tensor, op: Op) -> Tensor:
+    """``function(a.data)`` recorded as ``op``; infinities and nan without warnings."""
+    with np.errstate(all="ignore"):
+        return _node(function(a.data), (a,), op)
+
+
+def _compared(other: Any) -> Any:
+    """What a comparison compares against: the numbers of a node, else ``other`` itself."""
+    return other.data if isinstance(other, (Tensor, Value)) else other
 
 
 def _binary(op: Op, ufunc: Any, a: Tensor, b: Tensor, quiet: bool = False) -> Tensor:
@@ -867,6 +1206,14 @@ class Tensor:
     def __rpow__(self, other: Operand) -> Tensor:
         return _binary(POW, np.power, _operand(other, self), self, quiet=True)
 
+    def __mod__(self, other: Operand) -> Tensor:
+        """The remainder with the sign of the divisor (PyTorch's remainder, NumPy's mod)."""
+        other = other if isinstance(other, Tensor) else _operand(other, self)
+        return _binary(MOD, np.remainder, self, other, quiet=True)
+
+    def __rmod__(self, other: Operand) -> Tensor:
+        return _binary(MOD, np.remainder, _operand(other, self), self, quiet=True)
+
     def __matmul__(self, other: Operand) -> Tensor:
         return _matmul(self, _operand(other, self))
 
@@ -928,6 +1275,102 @@ class Tensor:
         """x where x > 0, ``negative_slope * x`` elsewhere."""
         data = np.where(self.data > 0, self.data, self.data * negative_slope)
         return _node(data, (self,), _leaky_relu_op(float(negative_slope)))
+
+    def sin(self) -> Tensor:
+        """Sine (``nan`` at infinity)."""
+        return _unary(np.sin, self, SIN)
+
+    def cos(self) -> Tensor:
+        """Cosine (``nan`` at infinity)."""
+        return _unary(np.cos, self, COS)
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 (0 for nan, as PyTorch); its derivative is 0 everywhere, also at 0."""
+        return _unary(_sign_array, self, SIGN)
+
+    def log2(self) -> Tensor:
+        """Base-2 logarithm: ``log2(0) = -inf``, ``log2(x < 0) = nan``."""
+        return _unary(np.log2, self, LOG2)
+
+    def log10(self) -> Tensor:
+        """Base-10 logarithm: ``log10(0) = -inf``, ``log10(x < 0) = nan``."""
+        return _unary(np.log10, self, LOG10)
+
+    def expm1(self) -> Tensor:
+        """e^x - 1, accurate when x is tiny."""
+        return _unary(np.expm1, self, EXPM1)
+
+    def exp2(self) -> Tensor:
+        """2^x (``inf`` from 1024 on)."""
+        return _unary(np.exp2, self, EXP2)
+
+    def tan(self) -> Tensor:
+        """Tangent."""
+        return _unary(np.tan, self, TAN)
+
+    def sinh(self) -> Tensor:
+        """Hyperbolic sine."""
+        return _unary(np.sinh, self, SINH)
+
+    def cosh(self) -> Tensor:
+        """Hyperbolic cosine."""
+        return _unary(np.cosh, self, COSH)
+
+    def arcsin(self) -> Tensor:
+        """Inverse sine on [-1, 1] (nan outside); its derivative is inf at +-1."""
+        return _unary(np.arcsin, self, ARCSIN)
+
+    def arccos(self) -> Tensor:
+        """Inverse cosine on [-1, 1] (nan outside); its derivative is -inf at +-1."""
+        return _unary(np.arccos, self, ARCCOS)
+
+    def arctan(self) -> Tensor:
+        """Inverse tangent."""
+        return _unary(np.arctan, self, ARCTAN)
+
+    def arcsinh(self) -> Tensor:
+        """Inverse hyperbolic sine."""
+        return _unary(np.arcsinh, self, ARCSINH)
+
+    def arccosh(self) -> Tensor:
+        """Inverse hyperbolic cosine on [1, inf) (nan below); derivative inf at 1."""
+        return _unary(np.arccosh, self, ARCCOSH)
+
+    def arctanh(self) -> Tensor:
+        """Inverse hyperbolic tangent on [-1, 1] (+-inf at +-1, nan outside)."""
+        return _unary(np.arctanh, self, ARCTANH)
+
+    def sinc(self) -> Tensor:
+        """The normalized sinc sin(pi x)/(pi x), 1 at 0 (as NumPy and PyTorch)."""
+        return _unary(np.sinc, self, SINC)
+
+    def deg2rad(self) -> Tensor:
+        """Degrees to radians: x * pi/180."""
+        return _unary(np.deg2rad, self, DEG2RAD)
+
+    def rad2deg(self) -> Tensor:
+        """Radians to degrees: x * 180/pi."""
+        return _unary(np.rad2deg, self, RAD2DEG)
+
+    def arctan2(self, other: Operand) -> Tensor:
+        """The angle of the points (other, self), elementwise: ``atan2(self, other)``."""
+        return _binary(ARCTAN2, np.arctan2, self, _operand(other, self), quiet=True)
+
+    def hypot(self, other: Operand) -> Tensor:
+        """sqrt(self^2 + other^2) elementwise, without overflow on the way."""
+        return _binary(HYPOT, np.hypot, self, _operand(other, self), quiet=True)
+
+    def maximum(self, other: Operand) -> Tensor:
+        """The elementwise maximum (see :func:`maximum`)."""
+        return maximum(self, other)
+
+    def minimum(self, other: Operand) -> Tensor:
+        """The elementwise minimum (see :func:`minimum`)."""
+        return minimum(self, other)
+
+    # PyTorch's names for the same functions
+    asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
+    atan2 = arctan2
 
     # -- reductions
 
@@ -1027,25 +1470,27 @@ class Tensor:
             return _leaf(data)
         return _node(data, (self,), _getitem_op(plain, repeats))
 
-    # -- comparisons look at data and record nothing
+    # -- comparisons give NumPy boolean arrays: no node, no gradient (PyTorch's comparisons
+    # give a bool Tensor that does not require grad). A mask works in indexing, in where(),
+    # and in arithmetic as a 0/1 constant (mask * t).
 
-    def __lt__(self, other: Operand) -> Any:
-        return self.data < _data(other)
+    def __lt__(self, other: Operand | Value) -> Any:
+        return self.data < _compared(other)
 
-    def __le__(self, other: Operand) -> Any:
-        return self.data <= _data(other)
+    def __le__(self, other: Operand | Value) -> Any:
+        return self.data <= _compared(other)
 
-    def __gt__(self, other: Operand) -> Any:
-        return self.data > _data(other)
+    def __gt__(self, other: Operand | Value) -> Any:
+        return self.data > _compared(other)
 
-    def __ge__(self, other: Operand) -> Any:
-        return self.data >= _data(other)
+    def __ge__(self, other: Operand | Value) -> Any:
+        return self.data >= _compared(other)
 
     def __eq__(self, other: object) -> Any:
-        return self.data == _data(other)
+        return self.data == _compared(other)
 
     def __ne__(self, other: object) -> Any:
-        return self.data != _data(other)
+        return self.data != _compared(other)
 
     __hash__ = object.__hash__  # identity: graphs keep Tensors in sets and dicts
 
@@ -1124,7 +1569,7 @@ def _first_tensor(items: Sequence[Any]) -> Tensor:
     for item in items:
         if isinstance(item, Tensor):
             return item
-    return Tensor(items[0])
+    return as_tensor(items[0])
 
 
 def concatenate(tensors: Sequence[Operand], axis: int = 0) -> Tensor:
@@ -1204,6 +1649,16 @@ def maximum(x: Operand, y: Operand) -> Tensor:
     """
     like = _first_tensor((x, y))
     return _binary(MAXIMUM, np.maximum, _operand(x, like), _operand(y, like))
+
+
+def minimum(x: Operand, y: Operand) -> Tensor:
+    """The elementwise minimum (NaN wins; on a tie each input gets half the gradient).
+
+    >>> minimum(Tensor([1.0, 5.0]), 3.0).data
+    array([1., 3.])
+    """
+    like = _first_tensor((x, y))
+    return _binary(MINIMUM, np.minimum, _operand(x, like), _operand(y, like))
 
 
 def linear(x: Operand, weight: Operand, bias: Operand | None = None) -> Tensor:

@@ -19,13 +19,16 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from collections.abc import Sequence
-from typing import Any, Union
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any, Union, cast
+
+import numpy as np
 
 from . import engine
 from .engine import Op, grad_mode, parents_of
 
-__all__ = ["Value", "weighted_sum"]
+__all__ = ["Comparison", "Value", "maximum", "minimum", "where", "weighted_sum"]
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -81,6 +84,64 @@ def _safe_trig(function: Any, a: float) -> float:
         return _NAN
 
 
+def _ieee(math_function: Callable[[float], float], numpy_function: Any) -> Callable[[float], float]:
+    """A float function computed by ``math`` where it can, by NumPy (IEEE: inf, nan)
+    where ``math`` raises: ``log2(0) = -inf``, ``arcsin(2) = nan``, ``sinh(1000) = inf``."""
+
+    def function(a: float) -> float:
+        try:
+            return float(math_function(a))
+        except (ValueError, OverflowError):
+            with np.errstate(all="ignore"):
+                return float(numpy_function(a))
+
+    return function
+
+
+_f_tan = _ieee(math.tan, np.tan)
+_f_sinh = _ieee(math.sinh, np.sinh)
+_f_cosh = _ieee(math.cosh, np.cosh)
+_f_arcsin = _ieee(math.asin, np.arcsin)
+_f_arccos = _ieee(math.acos, np.arccos)
+_f_arctan = _ieee(math.atan, np.arctan)
+_f_arcsinh = _ieee(math.asinh, np.arcsinh)
+_f_arccosh = _ieee(math.acosh, np.arccosh)
+_f_arctanh = _ieee(math.atanh, np.arctanh)
+_f_log2 = _ieee(math.log2, np.log2)
+_f_log10 = _ieee(math.log10, np.log10)
+_f_log1p = _ieee(math.log1p, np.log1p)
+_f_expm1 = _ieee(math.expm1, np.expm1)
+_f_exp2 = _ieee(lambda a: math.pow(2.0, a), np.exp2)
+_f_sqrt = _ieee(math.sqrt, np.sqrt)
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_DEGREE = math.pi / 180.0  # one degree in radians
+
+
+def _f_sign(a: float) -> float:
+    # PyTorch's sign: 0 for 0 and for nan
+    return 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
+
+
+def _f_sinc(a: float) -> float:
+    # sin(pi a) / (pi a), 1 at 0 (NumPy's and PyTorch's normalized sinc)
+    with np.errstate(all="ignore"):
+        return float(np.sinc(a))
+
+
+def _f_mod(a: float, b: float) -> float:
+    # The sign of the divisor, as Python's % and PyTorch's remainder; nan for b == 0.
+    try:
+        return a % b
+    except ZeroDivisionError:
+        return _NAN
+
+
+def _f_floor_divide(a: float, b: float) -> float:
+    with np.errstate(all="ignore"):
+        return float(np.floor_divide(a, b))
+
+
 def _stable_sigmoid(a: float) -> float:
     # 1 / (1 + e^-a) overflows e^-a for a < -709; the mirrored form never does.
     if a >= 0:
@@ -118,10 +179,46 @@ def _data(a: Any) -> float:
     return a.data if isinstance(a, Value) else a
 
 
+def _node_or_float(method: str, on_float: Callable[[float], float]) -> Callable[[Any], Any]:
+    """A helper for rules: the Value method ``method`` on a Value (recorded, so it can be
+    differentiated again), ``on_float`` on a float (the fast path)."""
+
+    def helper(a: Any) -> Any:
+        return getattr(a, method)() if isinstance(a, Value) else on_float(a)
+
+    return helper
+
+
+_sqrt = _node_or_float("sqrt", _f_sqrt)
+_sinh = _node_or_float("sinh", _f_sinh)
+_cosh = _node_or_float("cosh", _f_cosh)
+
+
 def _sign(a: Any) -> float:
     # Not differentiated further: the derivative of sign is zero almost everywhere.
-    x = _data(a)
-    return 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else _NAN))
+    return _f_sign(_data(a))
+
+
+def _sinc_rule(g: Any, out: Any, a: Any) -> Any:
+    # d sinc(a)/da = (cos(pi a) - sinc(a)) / a, and 0 at a == 0 (PyTorch's value there)
+    if _data(a) == 0:
+        return g * 0.0
+    return g * _div(_cos(math.pi * a) - out, a)
+
+
+def _atan2_rule(numerator: Any, a: Any, b: Any) -> Any:
+    # numerator / (a^2 + b^2), and 0 where a^2 + b^2 is 0 (PyTorch's value at the origin)
+    x, y = _data(a), _data(b)
+    if x * x + y * y == 0:
+        return numerator * 0.0
+    return _div(numerator, a * a + b * b)
+
+
+def _larger_share(a: Any, b: Any) -> float:
+    # How much of the gradient of max(a, b) goes to a: all, none, or half on a tie
+    # (torch.maximum's convention). Read from the data: it is not differentiated further.
+    x, y = _data(a), _data(b)
+    return 1.0 if x > y else (0.5 if x == y else 0.0)
 
 
 def _pow_base_rule(g: Any, out: Any, a: Any, b: Any) -> Any:
@@ -234,6 +331,163 @@ COS = Op(
     ("d cos(a)/da = -sin(a)",),
     "The cosine multiplies the gradient by minus the sine of its input.",
 )
+# The elementwise functions of NumPy and PyTorch. Values at the edges are PyTorch's in
+# float64: outside the domain nan (arcsin(2), log2(-1)), at its boundary inf
+# (d arcsin/da at +-1, d arctanh/da at +-1), and at kinks and jumps the value PyTorch
+# picks (d sign/da = 0 everywhere, d sinc/da = 0 at 0, d(a % b)/db = -floor(a/b)).
+
+SIGN = Op(
+    "sign",
+    (lambda g, out, a: g * 0.0,),
+    ("d sign(a)/da = 0 (also at 0)",),
+    "The sign is flat on each side of 0 and jumps at 0: no gradient passes (as PyTorch).",
+)
+LOG2 = Op(
+    "log2",
+    (lambda g, out, a: _div(g, a * _LN2),),
+    ("d log2(a)/da = 1/(a ln 2)",),
+    "The base-2 logarithm divides the gradient by its input times ln 2.",
+)
+LOG10 = Op(
+    "log10",
+    (lambda g, out, a: _div(g, a * _LN10),),
+    ("d log10(a)/da = 1/(a ln 10)",),
+    "The base-10 logarithm divides the gradient by its input times ln 10.",
+)
+LOG1P = Op(
+    "log1p",
+    (lambda g, out, a: _div(g, 1.0 + a),),
+    ("d ln(1+a)/da = 1/(1+a)",),
+    "log(1 + a), accurate for tiny a, divides the gradient by 1 + a.",
+)
+EXPM1 = Op(
+    "expm1",
+    (lambda g, out, a: g * (out + 1.0),),
+    ("d (e^a - 1)/da = e^a",),
+    "e^a - 1, accurate for tiny a, multiplies the gradient by e^a (its output plus 1).",
+)
+EXP2 = Op(
+    "exp2",
+    (lambda g, out, a: g * (out * _LN2),),
+    ("d 2^a/da = 2^a ln 2",),
+    "2^a multiplies the gradient by its output times ln 2.",
+)
+TAN = Op(
+    "tan",
+    (lambda g, out, a: g * (1.0 + out * out),),
+    ("d tan(a)/da = 1 + tan(a)^2",),
+    "The tangent multiplies the gradient by 1 + out^2 (= 1/cos(a)^2).",
+)
+SINH = Op(
+    "sinh",
+    (lambda g, out, a: g * _cosh(a),),
+    ("d sinh(a)/da = cosh(a)",),
+    "The hyperbolic sine multiplies the gradient by the hyperbolic cosine.",
+)
+COSH = Op(
+    "cosh",
+    (lambda g, out, a: g * _sinh(a),),
+    ("d cosh(a)/da = sinh(a)",),
+    "The hyperbolic cosine multiplies the gradient by the hyperbolic sine.",
+)
+ARCSIN = Op(
+    "arcsin",
+    (lambda g, out, a: _div(g, _sqrt(1.0 - a * a)),),
+    ("d arcsin(a)/da = 1/sqrt(1 - a^2)",),
+    "The arcsine divides the gradient by sqrt(1 - a^2): infinite at a = +-1.",
+)
+ARCCOS = Op(
+    "arccos",
+    (lambda g, out, a: _div(-g, _sqrt(1.0 - a * a)),),
+    ("d arccos(a)/da = -1/sqrt(1 - a^2)",),
+    "The arccosine divides the gradient by -sqrt(1 - a^2): infinite at a = +-1.",
+)
+ARCTAN = Op(
+    "arctan",
+    (lambda g, out, a: _div(g, 1.0 + a * a),),
+    ("d arctan(a)/da = 1/(1 + a^2)",),
+    "The arctangent divides the gradient by 1 + a^2.",
+)
+ARCSINH = Op(
+    "arcsinh",
+    (lambda g, out, a: _div(g, _sqrt(a * a + 1.0)),),
+    ("d arcsinh(a)/da = 1/sqrt(a^2 + 1)",),
+    "The inverse hyperbolic sine divides the gradient by sqrt(a^2 + 1).",
+)
+ARCCOSH = Op(
+    "arccosh",
+    (lambda g, out, a: _div(g, _sqrt(a * a - 1.0)),),
+    ("d arccosh(a)/da = 1/sqrt(a^2 - 1)",),
+    "The inverse hyperbolic cosine divides the gradient by sqrt(a^2 - 1): infinite at 1.",
+)
+ARCTANH = Op(
+    "arctanh",
+    (lambda g, out, a: _div(g, 1.0 - a * a),),
+    ("d arctanh(a)/da = 1/(1 - a^2)",),
+    "The inverse hyperbolic tangent divides the gradient by 1 - a^2: infinite at +-1.",
+)
+SINC = Op(
+    "sinc",
+    (_sinc_rule,),
+    ("d sinc(a)/da = (cos(pi a) - sinc(a))/a, 0 at a = 0",),
+    "sin(pi a)/(pi a) passes g*(cos(pi a) - sinc(a))/a (0 at a = 0, as PyTorch).",
+)
+DEG2RAD = Op(
+    "deg2rad",
+    (lambda g, out, a: g * _DEGREE,),
+    ("d (a pi/180)/da = pi/180",),
+    "Converting degrees to radians scales the gradient by pi/180.",
+)
+RAD2DEG = Op(
+    "rad2deg",
+    (lambda g, out, a: g * (1.0 / _DEGREE),),
+    ("d (a 180/pi)/da = 180/pi",),
+    "Converting radians to degrees scales the gradient by 180/pi.",
+)
+MOD = Op(
+    "%",
+    (
+        lambda g, out, a, b: g,
+        lambda g, out, a, b: -g * _f_floor_divide(_data(a), _data(b)),
+    ),
+    ("d(a % b)/da = 1", "d(a % b)/db = -floor(a/b)"),
+    "a % b = a - b*floor(a/b): the floor is flat between its jumps, so a gets g and b "
+    "gets -g*floor(a/b) (the remainder jumps where a/b is an integer; PyTorch's value).",
+)
+ARCTAN2 = Op(
+    "arctan2",
+    (
+        lambda g, out, a, b: _atan2_rule(g * b, a, b),
+        lambda g, out, a, b: _atan2_rule(-g * a, a, b),
+    ),
+    ("d atan2(a,b)/da = b/(a^2 + b^2)", "d atan2(a,b)/db = -a/(a^2 + b^2)"),
+    "The angle of the point (b, a) turns by b/r^2 per unit of a and -a/r^2 per unit of b "
+    "(0 at the origin, as PyTorch).",
+)
+HYPOT = Op(
+    "hypot",
+    (lambda g, out, a, b: _div(g * a, out), lambda g, out, a, b: _div(g * b, out)),
+    ("d hypot(a,b)/da = a/hypot(a,b)", "d hypot(a,b)/db = b/hypot(a,b)"),
+    "The length sqrt(a^2 + b^2) sends each side g times that side over the length.",
+)
+MAXIMUM = Op(
+    "maximum",
+    (
+        lambda g, out, a, b: g * _larger_share(a, b),
+        lambda g, out, a, b: g * _larger_share(b, a),
+    ),
+    ("d max(a,b)/da = 1 if a > b, 1/2 if a == b, else 0", "d max(a,b)/db = 1 if b > a, ..."),
+    "A maximum passes the gradient to the larger input (half each on a tie, as PyTorch).",
+)
+MINIMUM = Op(
+    "minimum",
+    (
+        lambda g, out, a, b: g * _larger_share(b, a),
+        lambda g, out, a, b: g * _larger_share(a, b),
+    ),
+    ("d min(a,b)/da = 1 if a < b, 1/2 if a == b, else 0", "d min(a,b)/db = 1 if b < a, ..."),
+    "A minimum passes the gradient to the smaller input (half each on a tie, as PyTorch).",
+)
 IDENTITY = Op(
     "identity",
     (lambda g, out, a: g,),
@@ -269,10 +523,22 @@ def _as_float(data: Any, what: str = "Value") -> float:
     # NumPy 0-d arrays and real NumPy scalars that do not register as numbers.Real.
     if hasattr(data, "dtype") and getattr(data, "shape", None) == () and data.dtype.kind in "biuf":
         return float(data)
+    if isinstance(data, np.ndarray) or hasattr(data, "requires_grad"):
+        raise _ArrayOperand(
+            f"{what} expects a real number, got an array of shape {np.shape(data)}; "
+            "operators (+ - * / ** % < ...) and the module functions (autograd_lite.hypot, "
+            "autograd_lite.maximum...) take arrays and lift the Value to a 0-d Tensor"
+        )
     raise TypeError(
         f"{what} expects a real number (int, float, bool or a real NumPy scalar), "
         f"got {type(data).__name__}: {data!r}"
     )
+
+
+class _ArrayOperand(TypeError):
+    """A Value met an ndarray or a Tensor: the operator returns NotImplemented, so the
+    array side (``Tensor.__radd__``, or NumPy through ``Value.__array_ufunc__``) lifts
+    the Value to a 0-d Tensor and computes."""
 
 
 def _as_value(other: Any) -> Value:
@@ -296,13 +562,12 @@ class Value:
     # order. ``_mark`` is the engine's bookkeeping during its walk.
     __slots__ = ("data", "grad", "_a", "_b", "op", "label", "_mark")
     requires_grad = True  # every Value takes part in backward (as in micrograd)
-    __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
     def __init__(
         self,
         data: Any,
         label: str = "",
-        _parents: tuple[Value, ...] = (),
+        _parents: tuple[Any, ...] = (),
         _op: Op | None = None,
     ) -> None:
         self.data = data if type(data) is float else _as_float(data)
@@ -328,39 +593,65 @@ class Value:
     # -- arithmetic: forward on floats; the derivative rules are in the table above
 
     def __add__(self, other: Operand) -> Value:
-        other = other if isinstance(other, Value) else _as_value(other)
+        try:
+            other = other if isinstance(other, Value) else _as_value(other)
+        except _ArrayOperand:  # an ndarray or a Tensor: array arithmetic takes over
+            return NotImplemented
         return _result(self.data + other.data, self, other, ADD)
 
     def __radd__(self, other: Number) -> Value:
         return _as_value(other) + self
 
     def __sub__(self, other: Operand) -> Value:
-        other = other if isinstance(other, Value) else _as_value(other)
+        try:
+            other = other if isinstance(other, Value) else _as_value(other)
+        except _ArrayOperand:  # an ndarray or a Tensor: array arithmetic takes over
+            return NotImplemented
         return _result(self.data - other.data, self, other, SUB)
 
     def __rsub__(self, other: Number) -> Value:
         return _as_value(other) - self
 
     def __mul__(self, other: Operand) -> Value:
-        other = other if isinstance(other, Value) else _as_value(other)
+        try:
+            other = other if isinstance(other, Value) else _as_value(other)
+        except _ArrayOperand:  # an ndarray or a Tensor: array arithmetic takes over
+            return NotImplemented
         return _result(self.data * other.data, self, other, MUL)
 
     def __rmul__(self, other: Number) -> Value:
         return _as_value(other) * self
 
     def __truediv__(self, other: Operand) -> Value:
-        other = other if isinstance(other, Value) else _as_value(other)
+        try:
+            other = other if isinstance(other, Value) else _as_value(other)
+        except _ArrayOperand:  # an ndarray or a Tensor: array arithmetic takes over
+            return NotImplemented
         return _result(_safe_div(self.data, other.data), self, other, DIV)
 
     def __rtruediv__(self, other: Number) -> Value:
         return _as_value(other) / self
 
     def __pow__(self, other: Operand) -> Value:
-        other = other if isinstance(other, Value) else _as_value(other)
+        try:
+            other = other if isinstance(other, Value) else _as_value(other)
+        except _ArrayOperand:  # an ndarray or a Tensor: array arithmetic takes over
+            return NotImplemented
         return _result(_safe_pow(self.data, other.data), self, other, POW)
 
     def __rpow__(self, other: Number) -> Value:
         return _as_value(other) ** self
+
+    def __mod__(self, other: Operand) -> Value:
+        """The remainder with the sign of the divisor (Python's %, PyTorch's remainder)."""
+        try:
+            other = other if isinstance(other, Value) else _as_value(other)
+        except _ArrayOperand:  # an ndarray or a Tensor: array arithmetic takes over
+            return NotImplemented
+        return _result(_f_mod(self.data, other.data), self, other, MOD)
+
+    def __rmod__(self, other: Number) -> Value:
+        return _as_value(other) % self
 
     def __neg__(self) -> Value:
         return _result(-self.data, self, None, NEG)
@@ -418,31 +709,125 @@ class Value:
         """Cosine (``nan`` at infinity)."""
         return _result(_safe_trig(math.cos, self.data), self, None, COS)
 
-    # -- comparisons look at data and record nothing
+    def sign(self) -> Value:
+        """-1, 0 or 1 (0 for nan, as PyTorch); its derivative is 0 everywhere, also at 0."""
+        return _result(_f_sign(self.data), self, None, SIGN)
 
-    def __lt__(self, other: Operand) -> bool:
-        return self.data < _as_float(other, "Value comparison")
+    def log2(self) -> Value:
+        """Base-2 logarithm: ``log2(0) = -inf``, ``log2(x < 0) = nan``."""
+        return _result(_f_log2(self.data), self, None, LOG2)
 
-    def __le__(self, other: Operand) -> bool:
-        return self.data <= _as_float(other, "Value comparison")
+    def log10(self) -> Value:
+        """Base-10 logarithm: ``log10(0) = -inf``, ``log10(x < 0) = nan``."""
+        return _result(_f_log10(self.data), self, None, LOG10)
 
-    def __gt__(self, other: Operand) -> bool:
-        return self.data > _as_float(other, "Value comparison")
+    def log1p(self) -> Value:
+        """log(1 + x), accurate when x is tiny: ``log1p(-1) = -inf``, below -1 nan."""
+        return _result(_f_log1p(self.data), self, None, LOG1P)
 
-    def __ge__(self, other: Operand) -> bool:
-        return self.data >= _as_float(other, "Value comparison")
+    def expm1(self) -> Value:
+        """e^x - 1, accurate when x is tiny (``inf`` past about 709.78)."""
+        return _result(_f_expm1(self.data), self, None, EXPM1)
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Value):
-            return self.data == other.data
-        try:
-            return self.data == _as_float(other)
-        except TypeError:  # not a number: let Python decide (False for ==)
-            return NotImplemented
+    def exp2(self) -> Value:
+        """2^x (``inf`` from 1024 on)."""
+        return _result(_f_exp2(self.data), self, None, EXP2)
 
-    def __ne__(self, other: object) -> bool:
-        result = self.__eq__(other)
-        return result if result is NotImplemented else not result
+    def tan(self) -> Value:
+        """Tangent (``nan`` at infinity)."""
+        return _result(_f_tan(self.data), self, None, TAN)
+
+    def sinh(self) -> Value:
+        """Hyperbolic sine (``+-inf`` past about 710)."""
+        return _result(_f_sinh(self.data), self, None, SINH)
+
+    def cosh(self) -> Value:
+        """Hyperbolic cosine (``inf`` past about 710)."""
+        return _result(_f_cosh(self.data), self, None, COSH)
+
+    def arcsin(self) -> Value:
+        """Inverse sine on [-1, 1] (nan outside); its derivative is inf at +-1."""
+        return _result(_f_arcsin(self.data), self, None, ARCSIN)
+
+    def arccos(self) -> Value:
+        """Inverse cosine on [-1, 1] (nan outside); its derivative is -inf at +-1."""
+        return _result(_f_arccos(self.data), self, None, ARCCOS)
+
+    def arctan(self) -> Value:
+        """Inverse tangent (+-pi/2 at +-infinity)."""
+        return _result(_f_arctan(self.data), self, None, ARCTAN)
+
+    def arcsinh(self) -> Value:
+        """Inverse hyperbolic sine."""
+        return _result(_f_arcsinh(self.data), self, None, ARCSINH)
+
+    def arccosh(self) -> Value:
+        """Inverse hyperbolic cosine on [1, inf) (nan below 1); its derivative is inf at 1."""
+        return _result(_f_arccosh(self.data), self, None, ARCCOSH)
+
+    def arctanh(self) -> Value:
+        """Inverse hyperbolic tangent on [-1, 1] (+-inf at +-1, nan outside)."""
+        return _result(_f_arctanh(self.data), self, None, ARCTANH)
+
+    def sinc(self) -> Value:
+        """The normalized sinc sin(pi x)/(pi x), 1 at 0 (as NumPy and PyTorch)."""
+        return _result(_f_sinc(self.data), self, None, SINC)
+
+    def deg2rad(self) -> Value:
+        """Degrees to radians: x * pi/180."""
+        return _result(self.data * _DEGREE, self, None, DEG2RAD)
+
+    def rad2deg(self) -> Value:
+        """Radians to degrees: x * 180/pi."""
+        return _result(self.data * (1.0 / _DEGREE), self, None, RAD2DEG)
+
+    def arctan2(self, other: Operand) -> Value:
+        """The angle of the point (other, self): ``atan2(self, other)`` in (-pi, pi]."""
+        b = other if isinstance(other, Value) else _as_value(other)
+        return _result(math.atan2(self.data, b.data), self, b, ARCTAN2)
+
+    def hypot(self, other: Operand) -> Value:
+        """sqrt(self^2 + other^2) without overflow or underflow on the way."""
+        b = other if isinstance(other, Value) else _as_value(other)
+        return _result(math.hypot(self.data, b.data), self, b, HYPOT)
+
+    # PyTorch's names for the same functions
+    asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
+    atan2 = arctan2
+
+    # -- comparisons: a Comparison, true or false for Python and a 0/1 constant in arithmetic
+
+    def __lt__(self, other: Operand) -> Comparison:
+        return _compare(operator.lt, self, other)
+
+    def __le__(self, other: Operand) -> Comparison:
+        return _compare(operator.le, self, other)
+
+    def __gt__(self, other: Operand) -> Comparison:
+        return _compare(operator.gt, self, other)
+
+    def __ge__(self, other: Operand) -> Comparison:
+        return _compare(operator.ge, self, other)
+
+    def __eq__(self, other: object) -> Comparison:  # type: ignore[override]
+        return _compare(operator.eq, self, other)
+
+    def __ne__(self, other: object) -> Comparison:  # type: ignore[override]
+        return _compare(operator.ne, self, other)
+
+    def maximum(self, other: Operand) -> Value:
+        """The larger of the two (nan if either is nan); a tie splits the gradient in half."""
+        return maximum(self, other)
+
+    def minimum(self, other: Operand) -> Value:
+        """The smaller of the two (nan if either is nan); a tie splits the gradient in half."""
+        return minimum(self, other)
+
+    # NumPy functions and operators with a Value among their arguments come here: np.sin(x)
+    # is x.sin(), 2.0 * x with a NumPy scalar is a Value, and an array with a Value lifts
+    # the Value to a 0-d Tensor whose gradient flows back to it.
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return _numpy_call(ufunc, method, inputs, kwargs)
 
     __hash__ = object.__hash__  # identity: graphs keep Values in sets and dicts
 
@@ -493,11 +878,179 @@ class Value:
 
     @property
     def _op(self) -> str:
-        return self.op.name if self.op is not None else ""
+        """The op's name as micrograd writes it: ``ReLU`` for relu, ``**3`` for a power
+        with the constant exponent 3 (``op.name`` keeps our own names for our tools)."""
+        op = self.op
+        if op is None:
+            return ""
+        if op is RELU:
+            return "ReLU"
+        exponent = self._b
+        if op is POW and exponent is not None and exponent.op is None:
+            k = exponent.data
+            return f"**{int(k)}" if k.is_integer() else f"**{k!r}"
+        return op.name
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
+
+
+class Comparison(Value):
+    """The result of comparing a Value: 1.0 where the comparison holds, 0.0 where not.
+
+    It is both things a comparison is used for. Python truth is the comparison's own
+    (``if x > 0:``, ``while loss > tol:``, ``sorted``, ``max`` work as on floats), and in
+    arithmetic it is a constant leaf: ``(x > 0) * x`` is a ReLU whose gradient flows
+    through ``x`` only, since a comparison is flat on each side of its jump (derivative 0,
+    as minitorch, HIPS autograd and JAX). ``grad`` of a function returning one is 0.
+
+    >>> x = Value(3.0)
+    >>> bool(x > 0), (x > 0).data
+    (True, 1.0)
+    >>> y = (x > 0) * x * x
+    >>> y.backward(); x.grad
+    6.0
+    """
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return self.data == 1.0
+
+    def __repr__(self) -> str:
+        return f"Comparison({self.data == 1.0})"
+
+
+_TRUE, _FALSE = 1.0, 0.0
+
+
+def _compare(relation: Any, value: Value, other: Any) -> Comparison:
+    """``relation(value, other)`` as a Comparison; with an array or a Tensor (operands
+    outside the declared types), NumPy's boolean array, as Tensor comparisons give."""
+    try:
+        b = other.data if isinstance(other, Value) else _as_float(other, "Value comparison")
+    except _ArrayOperand:
+        b = other.data if hasattr(other, "requires_grad") else other
+        return cast(Comparison, relation(value.data, b))
+    except TypeError:  # not a number: let Python decide (== is False, < raises)
+        return cast(Comparison, NotImplemented)
+    return Comparison(_TRUE if relation(value.data, b) else _FALSE)
+
+
+def maximum(x: Operand, y: Operand) -> Value:
+    """The larger of ``x`` and ``y`` as a node (nan if either is nan, as PyTorch).
+
+    On a tie each input gets half the gradient (torch.maximum's convention).
+
+    >>> a, b = Value(2.0), Value(2.0)
+    >>> maximum(a, b).backward(); (a.grad, b.grad)
+    (0.5, 0.5)
+    """
+    a, b = _as_value(x), _as_value(y)
+    p, q = a.data, b.data
+    data = p if p > q else (q if q > p else (p if p == q else _NAN))
+    return _result(data, a, b, MAXIMUM)
+
+
+def minimum(x: Operand, y: Operand) -> Value:
+    """The smaller of ``x`` and ``y`` as a node (nan if either is nan; a tie splits the
+    gradient in half)."""
+    a, b = _as_value(x), _as_value(y)
+    p, q = a.data, b.data
+    data = p if p < q else (q if q < p else (p if p == q else _NAN))
+    return _result(data, a, b, MINIMUM)
+
+
+def where(condition: Any, x: Operand, y: Operand) -> Value:
+    """``x`` if ``condition`` is true, else ``y``: the chosen input itself, so the gradient
+    flows to it and not to the other (a Value or a number becomes a Value).
+
+    >>> x = Value(-2.0)
+    >>> where(x > 0, x, 0.0 * x).data
+    -0.0
+    """
+    return _as_value(x) if condition else _as_value(y)
+
+
+# NumPy ufuncs a Value answers (np.sin(x) is x.sin()); anything else is NotImplemented.
+_UNARY_UFUNCS: dict[Any, str] = {
+    np.negative: "__neg__",
+    np.positive: "__pos__",
+    np.absolute: "abs",
+    np.exp: "exp",
+    np.log: "log",
+    np.sqrt: "sqrt",
+    np.tanh: "tanh",
+    np.sin: "sin",
+    np.cos: "cos",
+    np.tan: "tan",
+    np.sinh: "sinh",
+    np.cosh: "cosh",
+    np.arcsin: "arcsin",
+    np.arccos: "arccos",
+    np.arctan: "arctan",
+    np.arcsinh: "arcsinh",
+    np.arccosh: "arccosh",
+    np.arctanh: "arctanh",
+    np.sign: "sign",
+    np.log2: "log2",
+    np.log10: "log10",
+    np.log1p: "log1p",
+    np.expm1: "expm1",
+    np.exp2: "exp2",
+    np.deg2rad: "deg2rad",
+    np.rad2deg: "rad2deg",
+    np.radians: "deg2rad",
+    np.degrees: "rad2deg",
+}
+_BINARY_UFUNCS: dict[Any, Callable[[Any, Any], Any]] = {
+    np.add: operator.add,
+    np.subtract: operator.sub,
+    np.multiply: operator.mul,
+    np.true_divide: operator.truediv,
+    np.power: operator.pow,
+    np.remainder: operator.mod,
+    np.arctan2: lambda a, b: a.arctan2(b),
+    np.hypot: lambda a, b: a.hypot(b),
+    np.maximum: lambda a, b: a.maximum(b),
+    np.minimum: lambda a, b: a.minimum(b),
+    np.less: operator.lt,
+    np.less_equal: operator.le,
+    np.greater: operator.gt,
+    np.greater_equal: operator.ge,
+    np.equal: operator.eq,
+    np.not_equal: operator.ne,
+}
+
+
+_REDUCTIONS = (np.add, np.multiply, np.maximum, np.minimum)
+
+
+def _numpy_call(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """A NumPy ufunc called with a Value among its inputs (see ``Value.__array_ufunc__``)."""
+    if method == "reduce" and ufunc in _REDUCTIONS and len(inputs) == 1:
+        # np.sum(x), np.max(x) of one number is that number (axis None or 0, no out=)
+        if kwargs.get("out") is None and kwargs.get("axis") in (None, 0, ()):
+            return inputs[0]
+        return NotImplemented
+    if method != "__call__" or kwargs:
+        return NotImplemented
+    if len(inputs) == 1 and ufunc in _UNARY_UFUNCS:
+        return getattr(inputs[0], _UNARY_UFUNCS[ufunc])()
+    function = _BINARY_UFUNCS.get(ufunc)
+    if function is None or len(inputs) != 2:
+        return NotImplemented
+    a, b = inputs
+    arrays = [x for x in inputs if isinstance(x, np.ndarray) and x.ndim > 0]
+    if not arrays:  # numbers and Values: Value arithmetic
+        return function(_as_value(a), b)
+    if any(x.dtype.kind not in "biuf" for x in arrays):
+        return NotImplemented
+    from .tensor import as_tensor  # the array node kind, loaded when arrays meet Values
+
+    like = arrays[0]
+    return function(as_tensor(a, like), as_tensor(b, like))
 
 
 _new_value = object.__new__

@@ -24,6 +24,7 @@ backward pass, the way a training step would, and puts the model's gradients bac
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import shutil
@@ -37,7 +38,7 @@ import numpy as np
 
 from . import engine, naming
 from .files import atomic_write, free_name, save_figure
-from .naming import Names, format_number, pretty
+from .naming import Names, format_number, numbered_nodes, pretty
 
 __all__ = [
     "COLOURS",
@@ -141,11 +142,17 @@ class _Layout:
         self, root: Any, labels: Mapping[Any, str] | None = None, constants: Iterable[Any] = ()
     ) -> None:
         self.root = root
-        self.naming = Names(root, labels or {}, constants=list(constants))
-        self.order, base = self.naming.order, self.naming.base
+        self._labels = labels or {}
+        self._constants = list(constants)
+        self.order, base = numbered_nodes(root)
         self.explored = set(base)
         self.names = [f"n{i}" for i in range(len(self.order))]
         self.index: dict[Any, int] = {node: i for i, node in enumerate(self.order)}
+
+    @functools.cached_property
+    def naming(self) -> Names:
+        """The names of the nodes (built when asked for: a summary does not need them)."""
+        return Names(self.root, self._labels, constants=self._constants)
 
     def parents(self, node: Any) -> tuple[Any, ...]:
         """The parents drawn for ``node`` (none for nodes the engine did not explore)."""
@@ -625,8 +632,11 @@ class _Block:
         grad = _plain(grad)
         if grad is None:
             return
-        with np.errstate(all="ignore"):
-            square = float(np.sum(np.square(np.asarray(grad, dtype=np.float64))))
+        if isinstance(grad, float):
+            square = grad * grad
+        else:
+            with np.errstate(all="ignore"):
+                square = float(np.sum(np.square(np.asarray(grad, dtype=np.float64))))
         self.grad_squares = (self.grad_squares or 0.0) + square
         if is_delta:
             self.deltas = (self.deltas or 0.0) + square
@@ -651,6 +661,7 @@ def _draw_summary(
 ) -> Any:
     """One box per group (or per level of depth), arrows between boxes with counts."""
     keys = _summary_keys(layout, _group_function(group), parameters)
+    deltas = {node for node in (labels or {}) if _is_delta(node, labels)}
     blocks: dict[tuple[str, ...], _Block] = {}
     if len(set(keys)) > max_nodes:  # too many groups to draw: one box per level
         keys = _summary_keys(layout, lambda node: (), parameters)
@@ -669,7 +680,7 @@ def _draw_summary(
         node = layout.order[i]
         block.kinds.add(_kind(node, layout, parameters))
         block.marked = block.marked or i in highlights.nodes
-        block.add_grad(node.grad, _is_delta(node, labels))
+        block.add_grad(node.grad, node in deltas)
 
     between: dict[tuple[str, str], int] = {}
     marked_edges: set[tuple[str, str]] = set()
@@ -1324,3 +1335,119 @@ def _matplotlib_figure() -> Any:
             "pip install autograd-lite[plots]"
         ) from None
     return Figure
+
+
+# ----------------------------------------------------------------------------- the explorer page
+
+#: Graphs with more values than this open on the layer summary in :func:`explorer`.
+EXPLORER_MAX_NODES = 250
+
+
+def explorer(
+    root_or_model: Any,
+    x: Any = None,
+    y: Any = None,
+    *,
+    cost: str = "quadratic",
+    activation: str | None = None,
+    output_activation: str | None = None,
+    gradient: Any = None,
+    max_nodes: int = EXPLORER_MAX_NODES,
+    rankdir: str = "LR",
+    title: str | None = None,
+) -> Any:
+    """The backward pass as an interactive page: shown inline in Jupyter, ``.save(path)``.
+
+    ``root_or_model`` is one of:
+
+    - a ``Value`` or ``Tensor``: the page steps through ``root.backward(gradient)``;
+    - a network (``nn.MLP``, or a Tensor network with ``trace`` and ``get_weights``)
+      with an example ``x`` and target ``y``: the page steps through backpropagation of
+      ``cost`` (as :meth:`Stepper.for_mlp`), names nodes ``w^l_jk``, ``z^l_j``... and
+      shows the four equations BP1-BP4 with their numbers in closed form;
+    - a network built by :func:`autograd_lite.naming.build_network` (what the command
+      line's ``--layers``, ``--weights``... describe), or its ``.graph``;
+    - a :class:`~autograd_lite.stepper.Stepper`: the page opens where the Stepper is
+      (after its ``position`` steps) and the Stepper is left as it was.
+
+    The page (see :mod:`autograd_lite.explorer`) holds everything it needs: the graph as
+    SVG, the engine's steps and their text, a script and styles; it works offline from
+    ``file://``. Graphs of more than ``max_nodes`` values open on the summary of
+    :func:`draw` (one box per layer of a network, per level of depth otherwise), with
+    the same steps. Returns an :class:`autograd_lite.explorer.Explorer`.
+
+    >>> from autograd_lite.value import Value
+    >>> x = Value(2.0, label="x")
+    >>> page = explorer((x * x + 1).tanh())
+    >>> "<svg" in page.html and 'id="explorer-data"' in page.html
+    True
+    """
+    from . import explorer as pages  # the page builder; it does not import this module
+    from .naming import Example, NetworkGraph
+    from .stepper import Stepper
+
+    if max_nodes < 1:
+        raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
+    own = True
+    subject = root_or_model
+    if isinstance(subject, Stepper):
+        stepper, own = subject, False
+    elif isinstance(subject, (Example, NetworkGraph)):
+        network = subject.graph if isinstance(subject, Example) else subject
+        stepper = Stepper.for_graph(network)
+        if title is None and isinstance(subject, Example):
+            title = f"{subject.describe()} = {format_number(network.root.data)}"
+    elif hasattr(subject, "trace") and hasattr(subject, "get_weights"):
+        if x is None or y is None:
+            raise ValueError("explorer on a network needs an example x and a target y")
+        stepper = Stepper.for_mlp(
+            subject,
+            x,
+            y,
+            cost=cost,
+            activation=activation,
+            output_activation=output_activation,
+        )
+        if title is None and stepper.graph is not None:
+            title = f"{stepper.graph.title} = {format_number(np.sum(stepper.root.data))}"
+    else:
+        _check_root(subject)
+        stepper = Stepper(subject, gradient)
+    try:
+        graph = stepper.graph
+        labels = stepper.names.custom
+        constants = list(graph.constants) if graph is not None else []
+        parameters = list(graph.parameters) if graph is not None else None
+        groups = dict(graph.groups) if graph is not None and graph.groups else None
+        digraph = draw(
+            stepper.root,
+            rankdir=rankdir,
+            max_nodes=max_nodes,
+            group=groups,
+            labels=labels,
+            parameters=parameters,
+            constants=constants,
+        )
+        if shutil.which("dot") is None:
+            raise GraphvizNotFound(f"the Graphviz `dot` executable is missing; {INSTALL_HINT}")
+        try:
+            svg = digraph.pipe(format="svg", encoding="utf-8")
+        except graphviz.ExecutableNotFound:
+            raise GraphvizNotFound(
+                f"the Graphviz `dot` executable is missing; {INSTALL_HINT}"
+            ) from None
+        blocks = None
+        if len(stepper.names.order) > max_nodes:
+            layout = _Layout(stepper.root, labels, constants)
+            keys = _summary_keys(
+                layout, _group_function(groups), set(parameters) if parameters else None
+            )
+            boxes = {node: key[-1] for node, key in zip(layout.order, keys)}
+            blocks = pages.summary_blocks(svg, boxes)
+        text = pages.page(
+            stepper, svg, title=title, blocks=blocks, position=0 if own else stepper.position
+        )
+    finally:
+        if own:
+            stepper.close()
+    return pages.Explorer(text)

@@ -15,6 +15,15 @@ On disk, :func:`save` writes a NumPy ``.npz`` archive with the arrays ``W0, b0, 
 ``["sigmoid", "sigmoid", "linear"]``. :func:`load` reads it back without pickle
 (``allow_pickle=False``), so a weights file cannot run code.
 
+A name ending in ``.pt`` or ``.pth`` means a PyTorch state dict instead (PyTorch is an
+optional extra: ``pip install autograd-lite[torch]``): :func:`save` writes the state dict
+of the equivalent ``torch.nn.Sequential`` (``model.load_state_dict(torch.load(path))``
+takes it), and :func:`load` reads one, from any ``torch.nn.Sequential`` of ``Linear``
+layers and activations, through ``torch.load(..., weights_only=True)``, PyTorch's loader
+that refuses anything but tensors and plain containers (never unrestricted pickle).
+The activations, when known, travel in the state dict's ``_metadata`` (which
+``load_state_dict`` ignores); a state dict saved by PyTorch itself has none.
+
 >>> import io, numpy as np
 >>> buffer = io.BytesIO()
 >>> save(buffer, [(np.ones((3, 2)), np.zeros(3)), (np.ones((1, 3)), np.zeros(1))],
@@ -43,6 +52,7 @@ __all__ = [
     "Weights",
     "WeightsFileError",
     "check_weights",
+    "is_torch_file",
     "load",
     "load_into",
     "save",
@@ -113,7 +123,12 @@ def save(
     appending ``.npz`` to a name without it does not apply), through a temporary file
     in the same folder renamed into place (:func:`autograd_lite.files.atomic_open`): a
     save that fails (full disk, kill, bad weights) leaves an existing file untouched.
+    A path ending in ``.pt`` or ``.pth`` gets a PyTorch state dict instead (see the
+    module docstring).
     """
+    if _is_torch_name(file):
+        _save_torch(file, weights_or_model, activations)
+        return
     if hasattr(weights_or_model, "get_weights"):
         if activations is None:
             activations = getattr(weights_or_model, "activation_names", None)
@@ -144,8 +159,11 @@ def load(file: PathOrFile) -> SavedWeights:
 
     Raises :class:`WeightsFileError` (a ``ValueError``) for a file that is truncated,
     not an ``.npz`` archive, or an archive without ``W0, b0, ...``; ``FileNotFoundError``
-    when there is no such file.
+    when there is no such file. A PyTorch state dict (a ``.pt`` or ``.pth`` file, or any
+    file PyTorch wrote) is read with ``torch.load(..., weights_only=True)``.
     """
+    if is_torch_file(file):
+        return _load_torch(file)
     name = _describe(file)
     try:
         loaded = np.load(file, allow_pickle=False)
@@ -246,3 +264,166 @@ def _describe(file: PathOrFile) -> str:
     if isinstance(file, (str, os.PathLike)):
         return os.fspath(file)
     return "the weights file"
+
+
+# ----------------------------------------------------------------------------- PyTorch files
+
+TORCH_SUFFIXES = (".pt", ".pth")
+# Where a state dict written by save() records its activations: a key of ``_metadata``
+# that names no module, so ``load_state_dict`` passes over it.
+_TORCH_METADATA_KEY = "autograd_lite"
+
+
+def _is_torch_name(file: PathOrFile) -> bool:
+    return isinstance(file, (str, os.PathLike)) and os.fspath(file).lower().endswith(TORCH_SUFFIXES)
+
+
+def is_torch_file(file: PathOrFile) -> bool:
+    """A ``.pt``/``.pth`` name, or a zip archive laid out as ``torch.save`` writes it
+    (``NAME/data.pkl`` inside; an ``.npz`` holds ``.npy`` files at the top)."""
+    if _is_torch_name(file):
+        return True
+    try:
+        if isinstance(file, (str, os.PathLike)):
+            with zipfile.ZipFile(file) as archive:
+                names = archive.namelist()
+        else:
+            start = file.tell()
+            try:
+                with zipfile.ZipFile(file) as archive:
+                    names = archive.namelist()
+            finally:
+                file.seek(start)
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
+    return any(name.endswith("/data.pkl") for name in names)
+
+
+def _save_torch(file: PathOrFile, weights_or_model: Any, activations: Sequence[str] | None) -> None:
+    """Write the state dict of the equivalent ``torch.nn.Sequential`` (float64 tensors).
+
+    A Tensor ``Sequential`` keeps its own parameter names (its layers' positions); other
+    networks and bare lists get the layout of
+    :func:`autograd_lite.torch_bridge.layer_positions`.
+    """
+    from collections import OrderedDict
+
+    from .nn import Sequential
+    from .torch_bridge import require_torch, state_dict_of
+
+    torch = require_torch(f"saving {_describe(file)} (a PyTorch state dict)")
+    if hasattr(weights_or_model, "get_weights"):
+        if activations is None:
+            activations = getattr(weights_or_model, "activation_names", None)
+        weights = check_weights(weights_or_model.get_weights())
+    else:
+        weights = check_weights(weights_or_model)
+    names = None if activations is None else [str(name) for name in activations]
+    if names is not None and len(names) != len(weights):
+        raise ValueError(f"got {len(names)} activation names for {len(weights)} layers: {names}")
+    if isinstance(weights_or_model, Sequential):  # its parameter names are PyTorch's already
+        own = weights_or_model.state_dict()
+        state = OrderedDict(
+            (key, torch.from_numpy(np.array(a, np.float64))) for key, a in own.items()
+        )
+    else:
+        state = OrderedDict(state_dict_of(weights, names))
+    metadata: dict[str, Any] = {"format": FORMAT}
+    if names is not None:
+        metadata["activations"] = names
+    state._metadata = OrderedDict([(_TORCH_METADATA_KEY, metadata)])  # type: ignore[attr-defined]
+    if isinstance(file, (str, os.PathLike)):
+        with atomic_open(file) as stream:  # the old file stays whole if saving fails
+            torch.save(state, stream)
+    else:
+        torch.save(state, file)
+
+
+def _torch_refusal(error: BaseException) -> str:
+    """The one sentence of a ``torch.load`` error that says what is wrong with the file."""
+    text = str(error)
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        text = text.split(marker, 1)[1]
+    first = " ".join(text.split()).split(". ")[0].rstrip(".") or type(error).__name__
+    if "Unsupported global" in first:  # e.g. torch.save(model): a pickled module, not tensors
+        first += "; save model.state_dict(), not the model"
+    return first
+
+
+# The most bytes a .pt file may hold (1 GiB: a 784-1024-1024-10 network is 15 MB).
+_TORCH_MAX_BYTES = 1 << 30
+
+
+def _check_torch_size(file: PathOrFile, name: str, max_bytes: int) -> None:
+    """Refuse, before ``torch.load`` allocates anything, a file whose contents would be
+    larger than ``max_bytes``: the sizes its zip entries declare (``torch.save`` stores
+    them uncompressed, so a compressed entry is refused too), or else its length."""
+    try:
+        if isinstance(file, (str, os.PathLike)):
+            with zipfile.ZipFile(file) as archive:
+                entries = archive.infolist()
+        else:
+            start = file.tell()
+            try:
+                with zipfile.ZipFile(file) as archive:
+                    entries = archive.infolist()
+            finally:
+                file.seek(start)
+    except (zipfile.BadZipFile, ValueError, OSError):
+        entries = None  # not a zip: torch.load says what it is, or refuses it
+    if entries is None:
+        if isinstance(file, (str, os.PathLike)) and os.path.isfile(file):
+            total = os.path.getsize(file)
+            if total > max_bytes:
+                raise WeightsFileError(f"{name} holds {total:,} bytes, more than {max_bytes:,}")
+        return
+    packed = [e.filename for e in entries if e.compress_type != zipfile.ZIP_STORED]
+    if packed:
+        raise WeightsFileError(
+            f"{name}: {packed[0]} is compressed, which torch.save never does: not a file "
+            "PyTorch wrote"
+        )
+    total = sum(e.file_size for e in entries)
+    if total > max_bytes:
+        raise WeightsFileError(f"{name} declares {total:,} bytes, more than {max_bytes:,}")
+
+
+def _load_torch(file: PathOrFile, max_bytes: int = _TORCH_MAX_BYTES) -> SavedWeights:
+    """Read a PyTorch state dict with ``torch.load(..., weights_only=True)``, within
+    ``max_bytes``; NaN or infinite weights are refused, as in an ``.npz`` file."""
+    import pickle
+
+    from .torch_bridge import require_torch, state_dict_keys, weights_from_state_dict
+
+    name = _describe(file)
+    torch = require_torch(f"reading {name} (a PyTorch file)")
+    _check_torch_size(file, name, max_bytes)
+    try:
+        state = torch.load(file, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as error:
+        raise WeightsFileError(
+            f"{name} is not a PyTorch state dict that loads with weights_only=True "
+            f"(a truncated or foreign file, or one holding Python objects): "
+            f"{_torch_refusal(error)}"
+        ) from None
+    weights = weights_from_state_dict(state, name)
+    for (W, b), keys in zip(weights, state_dict_keys(state, name)):
+        for key, array in zip(keys, (W, b)):
+            if key is not None and not np.all(np.isfinite(array)):
+                raise WeightsFileError(f"{name}: {key} holds NaN or infinite numbers")
+    activations = None
+    metadata = getattr(state, "_metadata", None)
+    recorded = metadata.get(_TORCH_METADATA_KEY) if isinstance(metadata, dict) else None
+    if isinstance(recorded, dict) and "activations" in recorded:
+        names = recorded["activations"]
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise WeightsFileError(f"{name}: the recorded activations are not a list of names")
+        if len(names) != len(weights):
+            raise WeightsFileError(
+                f"{name}: {len(names)} activation names for {len(weights)} layers: {names}"
+            )
+        activations = names
+    return SavedWeights(weights, activations)

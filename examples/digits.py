@@ -90,7 +90,11 @@ def main(argv: list[str]) -> int:
             f"test accuracy {history.test_accuracy:.2%}, {history.seconds:.1f} s"
         )
         path = out / f"digits_{setup}.png"
-        plot(path, history, title=f"digits, 64-30-10: {setup.replace('_', ' + ')}")
+        title = (
+            f"digits, 64-30-10 {settings['activation']}: {settings['loss']} cost, "
+            f"{settings['optimizer']} (lr {settings['lr']:g})"
+        )
+        plot(path, history, title=title)
         print(f"wrote {path}")
     return 0
 

@@ -24,6 +24,8 @@ bootstrap() {
   for package in "$@"; do
     case $package in
       graphviz) command -v dot >/dev/null 2>&1 || missing+=(graphviz) ;;
+      chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
+      chromium-driver) [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver) ;;
       *) missing+=("$package") ;;
     esac
   done

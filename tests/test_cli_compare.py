@@ -117,6 +117,9 @@ def test_a_wrong_closed_form_exits_1_naming_the_culprit(
         (["--seed", "-1"], "--seed: must be at least 0"),
         (["--rtol", "0"], "--rtol: expected a positive number, got '0'"),
         (["--weights", "/no/such/file.npz"], "--weights: no such file: /no/such/file.npz"),
+        (["--input", "1,2"], "--input and --target go together"),
+        (["--input", "1,2", "--target", "1", "--batch", "4"], "give one example"),
+        (["--input", "1", "--target", "1"], "--input: the input has 1 numbers, the network"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(

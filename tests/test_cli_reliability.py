@@ -265,12 +265,10 @@ def test_train_checks_every_output_before_training(
     pytest.importorskip("sklearn")
     names = {"tmp": str(tmp_path), "locked": str(unwritable(tmp_path))}
     argv = ["train", "--data", "digits", *[flag.format(**names) for flag in flags]]
-    start = time.perf_counter()
     status, out, err = run(argv, capsys)
-    assert status == 2 and out == ""  # not a line of training
+    assert status == 2 and out == ""  # not a line of training: refused before it
     assert err.startswith("autograd-lite train: error: " + message.format(**names)), err
     assert err.count("\n") == 1
-    assert time.perf_counter() - start < 10
 
 
 @pytest.mark.parametrize(

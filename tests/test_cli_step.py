@@ -335,3 +335,139 @@ def test_the_command_through_a_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert failed.returncode == 2 and failed.stdout == ""
     assert failed.stderr.startswith("autograd-lite step: error: ")
+
+
+# ----------------------------------------------------------------------------- issue 15
+
+
+def test_commands_by_name_and_letter(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    by_letter = session(monkeypatch, capsys, EXPRESSION, "n\nn\nb\nu b\nt\nl\nr\nq\n")
+    by_name = session(
+        monkeypatch, capsys, EXPRESSION, "next\nnext\nback\nuntil b\ntable\nlist\nrun\nquit\n"
+    )
+    assert by_letter == by_name
+    assert not any("unknown command" in line for line in by_name[1])
+
+
+def test_explain_and_formulas_in_the_session(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines, _ = session(monkeypatch, capsys, EXPRESSION, "explain\nn\nexplain\nformulas\n")
+    assert status == 0
+    assert lines[3].startswith("at the start: the root holds the seed 1")
+    assert lines[10].startswith("step 1: tanh passes g*(1 - out^2)")
+    assert "the rules of tanh (a, b: its arguments): d tanh(a)/da = 1 - tanh(a)^2" in lines
+    assert "at step 1: d tanh(x*w + b)/d(x*w + b) = 1 - tanh(x*w + b)^2" in lines
+    assert (
+        "  BP2  delta^l = ((W^(l+1))^T delta^(l+1)) (.) sigma'(z^l)       (each layer below:"
+        in lines
+    )
+
+
+def test_until_accepts_every_name_the_stepper_prints(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--layers", "2,2,1"]
+    _, lines, _ = session(monkeypatch, capsys, argv, "")  # --all: every step
+    printed = set()
+    for line in lines:
+        found = re.match(r"step \d+ of \d+: from (.+) to (.+) \(argument \d+ of", line)
+        if found:
+            printed.update(found.groups())
+    assert {"z^1_1[k<=1]", "w^1_12*x_2", "(a^2_1 - y_1)*(a^2_1 - y_1)", "C"} <= printed
+    for name in sorted(printed - {"C"}):
+        status, out, _ = session(monkeypatch, capsys, argv, f"until {name}\n")
+        assert status == 0 and not any(line.startswith("no node called") for line in out), name
+        assert not any("nodes called" in line for line in out), name
+
+
+def test_all_prints_every_step_and_the_final_gradients(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines, _ = session(monkeypatch, capsys, [*EXPRESSION, "--all"], "n\nq\n")
+    assert status == 0
+    assert lines[:2] == INTRO[:2] and "Enter or next" not in lines[2]
+    assert sum(line.startswith("step ") for line in lines) == 5
+    assert lines[lines.index("final gradients:") + 1 :] == [
+        "  b              grad 0.500972",
+        "  w              grad 1.00194",
+        "  x              grad -1.50292",
+        "  x*w            grad 0.500972",
+        "  x*w + b        grad 0.500972",
+        "  tanh(x*w + b)  grad 1.0",
+    ]
+
+
+def test_network_steps_skip_constants_and_keep_deltas(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines, _ = session(monkeypatch, capsys, ["--layers", "2,2,1"], "r\nl\nt\n")
+    assert status == 0
+    assert not any(re.search(r" to (y_1|0\.5) \(argument", line) for line in lines)
+    text = "\n".join(lines)
+    # run keeps the closed form, list shows each delta beside it, the table has a delta column
+    assert text.count("(closed form; differs by ") == 3
+    assert re.search(r"^  z\^2_1 +grad \S+  = delta\^2_1; closed form BP1 ", text, re.M)
+    assert "delta (closed form)" in text and re.search(r"\(\S+ BP2\)", text)
+
+
+def test_collapse_folds_each_neuron_into_one_step(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, full, _ = session(monkeypatch, capsys, ["--layers", "2,3,2", "--all"], "")
+    _, folded, _ = session(monkeypatch, capsys, ["--layers", "2,3,2", "--all", "--collapse"], "")
+    neurons = [line for line in folded if re.match(r"step \d+ of \d+: neuron ", line)]
+    assert [re.search(r"neuron (z\S+)", line).group(1) for line in neurons] == [  # type: ignore[union-attr]
+        "z^2_1", "z^2_2", "z^1_1", "z^1_2", "z^1_3"
+    ]  # fmt: skip
+    assert neurons[0].startswith("step 8 of 19: neuron z^2_1 = b^2_1 + w^2_11*a^1_1 + ")
+    # the same final gradients, fewer steps
+    assert full[full.index("final gradients:") :] == folded[folded.index("final gradients:") :]
+    assert sum(line.startswith("step ") for line in full) == 62
+    assert any(line.startswith("  chain     w^2_11.grad += 0.484281 * (") for line in folded)
+    assert any(line.endswith("(BP3)") for line in folded)
+    assert any(line.endswith("(a term of BP2, path 1 of 2)") for line in folded)
+
+
+def test_quiz_through_a_pipe() -> None:
+    """``step --quiz`` reads answers from a pipe, says right or wrong, shows the worked step
+    and reports the score."""
+    answers = "1\n0.501\nnot a number\n0.500972\n-1.5029\nq\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "autograd_lite", "step", *EXPRESSION, "--quiz"],
+        input=answers,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "answers within 0.1% (or 0.0001 of zero) count as right" in out
+    assert "  (x*w + b).grad += ? 1\n  not quite: it is 0.500972 (you said 1)" in out
+    assert "  (x*w).grad += ? 0.501\n  right: 0.500972" in out  # within 0.1%
+    assert "'not a number' is not a number; type a number, or q to stop" in out
+    assert "  x.grad += ? -1.5029\n  right: -1.50292" in out
+    # before the question what it needs (rule, operands, upstream), after it the working
+    assert (
+        "  at        x*w = -6.0, b = 6.88, x*w + b = 0.88\n"
+        "  upstream  (x*w + b).grad = 0.500972\n"
+        "  b.grad += ? not a number\n"
+    ) in out
+    assert "  right: 0.500972\n  local     1.0\n  chain     b.grad += 1.0 * 0.500972" in out
+    assert "  w.grad += ? q" in out
+    assert out.rstrip().endswith("score: 3 of 4 right (stopped early)")
+
+
+def test_quiz_local_derivatives(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines, _ = session(
+        monkeypatch, capsys, ["x*y", "--set", "x=2", "y=3", "--quiz", "local"], "3\n2\n"
+    )
+    assert status == 0
+    assert lines.count("  right: 3.0") == 1 and lines.count("  right: 2.0") == 1
+    assert lines[-1] == "score: 2 of 2 right"

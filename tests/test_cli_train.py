@@ -136,7 +136,7 @@ def test_save_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
          "unknown optimizer 'bfgs'; known optimizers: sgd, momentum, adam, adamw, rprop, "
          "lbfgs, newton, cg$"),
         (["--epochs", "0"], "--epochs 0: must be at least 1"),
-        (["--batch-size", "0"], "--batch-size 0: must be at least 1"),
+        (["--batch-size", "0"], "--batch 0: must be at least 1"),
         (["--layers", "2,4,1", "--loss", "cross_entropy", "--output-activation", "linear"],
          "cross_entropy on one linear output is not defined"),
     ],

@@ -83,8 +83,8 @@ def test_newton_refuses_digits_and_suggests_lbfgs(capsys: pytest.CaptureFixture[
          r"--lr 0.1: newton takes no learning rate \(the Hessian sets the length of its steps\)"),
         (["--optimizer", "cg", "--lr", "0.1"], "--lr 0.1: cg takes no learning rate"),
         (["--optimizer", "lbfgs", "--batch-size", "32"],
-         r"--batch-size 32: lbfgs takes full-batch steps \(each uses all 300 training examples\); "
-         "leave --batch-size out"),
+         r"--batch 32: lbfgs takes full-batch steps \(each uses all 300 training examples\); "
+         "leave --batch out"),
         (["--optimizer", "lbfgs", "--lr", "-1"],
          "--lr -1.0: the learning rate must be a positive number"),
         (["--data", "moons", "--plot-units", "units.png"],
@@ -140,6 +140,6 @@ def test_help_documents_the_full_batch_optimizers(capsys: pytest.CaptureFixture[
         cli.main(["train", "--help"])
     text = capsys.readouterr().out
     assert "sgd, momentum, adam, adamw, rprop, lbfgs, newton, cg" in text
-    assert "--batch-size is then the whole training set: a smaller one is an error" in text
+    assert "--batch is then the whole training set: a smaller one is an error" in text
     assert "networks of at most 2,000 parameters (use lbfgs for bigger ones)" in text
     assert "--plot-units FILE" in text and "(digits only)" in text

@@ -30,7 +30,7 @@ from autograd_lite import (
     zero_grad,
 )
 from autograd_lite.engine import topological_order
-from autograd_lite.value import weighted_sum
+from autograd_lite.value import Comparison, weighted_sum
 
 INF, NAN = math.inf, math.nan
 F64 = torch.float64
@@ -752,6 +752,8 @@ COMPARISONS = {
 @pytest.mark.parametrize("symbol", list(COMPARISONS))
 @pytest.mark.parametrize(("a", "b"), [(1.0, 2.0), (2.0, 2.0), (3.0, 2.0), (-1.5, 0.0)])
 def test_comparisons_compare_data_and_record_nothing(symbol: str, a: float, b: float) -> None:
+    """A comparison is a Comparison: Python truth as on floats, and a 0/1 constant leaf
+    (no parents: the compared nodes gain no edge, so no gradient flows through it)."""
     compare = COMPARISONS[symbol]
     expected = compare(a, b)
     x0, y0 = Value(1.0), Value(2.0)
@@ -759,8 +761,9 @@ def test_comparisons_compare_data_and_record_nothing(symbol: str, a: float, b: f
     va_parents, vb_parents = va.parents, vb.parents
     for left, right in [(va, vb), (va, b), (a, vb), (va, int(b))]:  # every b is integral
         result = compare(left, right)
-        assert type(result) is bool, f"{left!r} {symbol} {right!r} gave {type(result).__name__}"
-        assert result is expected, f"{left!r} {symbol} {right!r}"
+        assert type(result) is Comparison, f"{left!r} {symbol} {right!r}: {type(result)}"
+        assert bool(result) is expected, f"{left!r} {symbol} {right!r}"
+        assert result.data == (1.0 if expected else 0.0) and result.parents == ()
     for node, before in [(va, va_parents), (vb, vb_parents)]:
         assert len(node.parents) == len(before) == 2
         assert all(p is q for p, q in zip(node.parents, before))  # identity: == compares data
@@ -786,7 +789,7 @@ def test_equality_with_numpy_scalars_compares_data(number: Any) -> None:
     v = Value(3.0)
     assert v <= number and v >= number
     assert v == number
-    assert (v != number) is False
+    assert bool(v != number) is False and (v != number).data == 0.0
 
 
 # ----------------------------------------------------------------------------- 7. bad input
@@ -1016,15 +1019,20 @@ def test_bad_argnums_raise_index_error(argnums: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "f",
-    [lambda x: 3.0, lambda x: x.data, lambda x: None, lambda x: [x]],
-    ids=["float", "data", "None", "list"],
+    "f", [lambda x: None, lambda x: [x], lambda x: "x"], ids=["None", "list", "str"]
 )
 def test_grad_of_a_function_returning_a_non_value_raises_type_error(
     f: Callable[[Any], Any],
 ) -> None:
     with pytest.raises(TypeError, match="must return"):
         grad(f)(1.0)
+
+
+@pytest.mark.parametrize("f", [lambda x: 3.0, lambda x: x.data], ids=["float", "data"])
+def test_grad_of_a_function_returning_a_constant_is_zero(f: Callable[[Any], Any]) -> None:
+    """As HIPS autograd and JAX: a constant does not change with x (issue 17)."""
+    assert grad(f)(1.0) == 0.0
+    assert value_and_grad(f)(1.0) == (f(Value(1.0)), 0.0)
 
 
 def test_docstring_examples() -> None:

@@ -21,7 +21,7 @@ from typing import IO, Any, NoReturn
 from .. import __version__
 
 # The subcommands, in the order ``--help`` lists them.
-COMMANDS = ("demo", "compare", "graph", "step", "train")
+COMMANDS = ("demo", "compare", "graph", "step", "explore", "train", "export")
 PROG = "autograd-lite"
 #: The exit status of a command stopped by Ctrl-C (128 + SIGINT, as shells report it).
 INTERRUPTED = 130

@@ -1,4 +1,6 @@
-"""Argument pieces several subcommands share: expressions, layer sizes, number lists."""
+"""Argument pieces several subcommands share: expressions, layer sizes, and the one
+description of a network (``--layers --activation --output-activation --cost --seed
+--weights --input --target``) that step, graph and compare read the same way."""
 
 from __future__ import annotations
 
@@ -77,29 +79,6 @@ def parse_sizes(text: str, option: str, example: str = "2,3,1") -> list[int]:
             f"positive whole numbers), got {text!r}"
         )
     return sizes
-
-
-def parse_mlp_sizes(text: str, limit: int, too_many: str, example: str = "2,3,1") -> list[int]:
-    """The layer sizes of ``--mlp`` (see :func:`parse_sizes`), for a network of at most
-    ``limit`` weights and biases; ``too_many`` says what a larger one would be."""
-    sizes = parse_sizes(text, "--mlp", example)
-    count = sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
-    if count > limit:
-        raise UsageError(
-            f"--mlp {text}: {count:,} weights and biases {too_many} (the limit is {limit:,})"
-        )
-    return sizes
-
-
-def parse_numbers(text: str, count: int, option: str) -> list[float]:
-    """``count`` numbers separated by commas or spaces, e.g. an MLP's input."""
-    try:
-        numbers = [float(part) for part in text.replace(",", " ").split()]
-    except ValueError:
-        raise UsageError(f"{option}: expected numbers separated by commas, got {text!r}") from None
-    if len(numbers) != count:
-        raise UsageError(f"{option}: expected {count} numbers, got {len(numbers)} in {text!r}")
-    return numbers
 
 
 # ----------------------------------------------------------------------------- memory
@@ -190,7 +169,8 @@ def add_network_arguments(parser: argparse.ArgumentParser, *, layers_default: st
     group.add_argument(
         "--weights",
         metavar="FILE",
-        help="a saved network (.npz from train --save): its layers and activations",
+        help="a saved network (.npz from train --save, or a PyTorch state dict .pt): its "
+        "layers and activations",
     )
     group.add_argument(
         "--input", metavar="NUMBERS", help="the example's input, e.g. 0.5,-1 (default: drawn)"
@@ -260,6 +240,8 @@ def build_example(args: argparse.Namespace, limit: int, too_many: str, batch: in
         raise UsageError(f"--weights: {error}") from None
     except OSError as error:
         raise UsageError(f"--weights: cannot read {args.weights}: {error.strerror}") from None
+    except ImportError as error:  # a .pt file without PyTorch: the message names the extra
+        raise UsageError(f"--weights: {error}") from None
     except ValueError as error:
         option = _option_of(str(error))
         raise UsageError(f"{option}{error}") from None

@@ -25,10 +25,13 @@ examples:
   autograd-lite compare --layers 4,8,3 --activation tanh --output-activation softmax
   autograd-lite compare --engines value,numeric --json
   autograd-lite compare --weights moons.npz --batch 4
+  autograd-lite compare --weights model.pt --activation tanh --output-activation sigmoid
 
 The weights (uniform in (-1, 1)), the inputs X (standard normal) and the targets Y
 (uniform in (0, 1); one-hot for a softmax output) are drawn from --seed. With --weights
-the layers (and, when the file records them, the activations) come from the file.
+the layers (and, when the file records them, the activations) come from the file; a
+PyTorch state dict (.pt, read with weights_only=True; pip install autograd-lite[torch])
+records no activations unless autograd-lite wrote it: give them with the flags.
 Activations: sigmoid, tanh, relu, leaky_relu, identity (or linear); softmax (output only,
 with the log_likelihood cost). Costs: quadratic, mse, cross_entropy, log_likelihood.
 
@@ -161,7 +164,16 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         result = report.to_dict()
         result["input"] = {"seed": seed, "weights_file": args.weights}
-        print(json.dumps(result, indent=2, default=_plain))
+        # every engine's gradients, layer by layer (dW^l, db^l), to check them number by number
+        result["gradients"] = {
+            name: {
+                "dW": [W.tolist() for W in found.dW],
+                "db": [b.tolist() for b in found.db],
+            }
+            for name, found in report.results.items()
+        }
+        # strict JSON: NumPy scalars become numbers, NaN and infinity strings
+        print(json.dumps(_plain(result), indent=2, allow_nan=False))
     else:
         print(report.table())
     missing = [name for name in engines if name in report.skipped] if named else []
@@ -177,11 +189,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _plain(value: Any) -> Any:
-    """NumPy scalars and arrays as JSON's numbers and lists (NaN and inf as strings)."""
+    """``value`` with NumPy scalars and arrays as JSON's numbers and lists, and NaN and
+    infinity as the strings "nan", "inf", "-inf" (JSON has no such numbers)."""
     import numpy as np
 
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
     if isinstance(value, np.ndarray):
-        return [_plain(item) for item in value.tolist()]
+        return _plain(value.tolist())
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

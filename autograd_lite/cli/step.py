@@ -94,7 +94,7 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_expression_arguments(parser)
-    add_network_arguments(parser, layers_default="2,2,1 with --seed, --input or --target")
+    add_network_arguments(parser, layers_default="e.g. 2,2,1")
     parser.add_argument(
         "--explain", action="store_true", help="add one plain-words sentence to every step"
     )
@@ -241,9 +241,11 @@ class Session:
             if truth is None:  # an array step, or a neuron's folded steps: shown, not asked
                 self._view(stepper.next())
                 continue
-            self._say(view.header())
-            if getattr(view, "rule", ""):
-                self._say(f"  rule      {view.rule}")
+            # what the question needs (the rule, the operands and, for the contribution,
+            # the upstream gradient); the answer's working comes after the answer
+            given = ("  rule ", "  at ") + (("  upstream ",) if ask == "contribution" else ())
+            lines = view.lines(self.explain)
+            self._say("\n".join([lines[0], *(line for line in lines if line.startswith(given))]))
             question = (
                 f"  {view.grad_of} += ? " if ask == "contribution" else "  local derivative = ? "
             )
@@ -256,8 +258,8 @@ class Session:
                 self._say(f"  right: {format_number(truth)}")
             else:
                 self._say(f"  not quite: it is {format_number(truth)} (you said {answer:g})")
-            shown = stepper.next().lines(self.explain)[1:]
-            self._say("\n".join(line for line in shown if not line.startswith("  rule ")))
+            stepper.next()
+            self._say("\n".join(line for line in lines[1:] if not line.startswith(given)))
         self._finished()
         self._say(f"score: {right} of {asked} right" + ("" if stepper.done else " (stopped early)"))
         return 0

@@ -75,10 +75,11 @@ NO_LR = {
 _EXAMPLES = f"""\
 examples:
   autograd-lite train --data digits
-  autograd-lite train --data digits --layers 64,30,10 --activation sigmoid --loss quadratic \\
-      --optimizer sgd --lr 3.0 --batch-size 10 --epochs 30
+  autograd-lite train --data digits --layers 64,30,10 --activation sigmoid --cost quadratic \\
+      --optimizer sgd --lr 3.0 --batch 10 --epochs 30
   autograd-lite train --data moons --engine value --epochs 20 --plot moons.png
   autograd-lite train --data spirals --save spirals.npz --json
+  autograd-lite train --data digits --save digits.pt     # a PyTorch state dict
   autograd-lite train --data digits --optimizer lbfgs --plot-units units.png
   autograd-lite train --data xor --layers 2,4,1 --optimizer newton --epochs 30
 
@@ -96,7 +97,7 @@ Optimizers that use curvature take full-batch steps, each on the whole training 
             networks of at most 2,000 parameters (use lbfgs for bigger ones)
   cg        SciPy's conjugate gradients (pip install autograd-lite[scipy]); an epoch is
             one iteration, --epochs the most it may take (it may stop sooner); no --lr
---batch-size is then the whole training set: a smaller one is an error, not ignored.
+--batch is then the whole training set: a smaller one is an error, not ignored.
 
 --plot-units draws each first-layer unit's incoming weights as an 8x8 image (digits only).
 
@@ -133,14 +134,23 @@ def register(subparsers: Any) -> None:
         choices=("sigmoid", "softmax", "linear", "tanh"),
         help="activation of the output layer (default: what the loss expects)",
     )
-    parser.add_argument("--loss", choices=LOSSES, help="the loss to minimise")
+    parser.add_argument(
+        "--cost",
+        dest="loss",
+        choices=LOSSES,
+        help="the cost to minimise (default: the data set's, listed below)",
+    )
+    parser.add_argument("--loss", dest="loss", choices=LOSSES, help=argparse.SUPPRESS)
     parser.add_argument(
         "--optimizer",
         metavar="NAME",
         help=f"{', '.join(CHOICES)} (lbfgs, newton, cg: full batch, see below)",
     )
     parser.add_argument("--lr", type=float, help="learning rate")
-    parser.add_argument("--batch-size", type=int, metavar="N", help="examples per step")
+    parser.add_argument(
+        "--batch", dest="batch_size", type=int, metavar="N", help="examples per step"
+    )
+    parser.add_argument("--batch-size", dest="batch_size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, metavar="N", help="passes over the training set")
     parser.add_argument(
         "--l2", type=float, default=0.0, metavar="ALPHA", help="L2 penalty alpha * sum w^2 (0)"
@@ -157,7 +167,12 @@ def register(subparsers: Any) -> None:
         help="Tensor (batches, fast) or Value (one scalar node per number, slow) (tensor)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of data, weights, order (0)")
-    parser.add_argument("--save", metavar="FILE", help="write the trained weights (.npz)")
+    parser.add_argument(
+        "--save",
+        metavar="FILE",
+        help="write the trained weights (.npz; .pt: a PyTorch state dict that "
+        "load_state_dict takes)",
+    )
     parser.add_argument("--plot", metavar="FILE", help="write a PNG of the training")
     parser.add_argument(
         "--plot-units",
@@ -222,13 +237,13 @@ def _settings(args: argparse.Namespace, dataset: data.Dataset) -> dict[str, Any]
     batch_size = args.batch_size if args.batch_size is not None else defaults["batch_size"]
     epochs = args.epochs if args.epochs is not None else defaults["epochs"]
     if batch_size < 1:
-        raise UsageError(f"--batch-size {batch_size}: must be at least 1")
+        raise UsageError(f"--batch {batch_size}: must be at least 1")
     examples = len(dataset.X_train)
     if optimizer in FULL_BATCH:
         if args.batch_size is not None and args.batch_size < examples:
             raise UsageError(
-                f"--batch-size {args.batch_size}: {optimizer} takes full-batch steps (each "
-                f"uses all {examples} training examples); leave --batch-size out"
+                f"--batch {args.batch_size}: {optimizer} takes full-batch steps (each "
+                f"uses all {examples} training examples); leave --batch out"
             )
         batch_size = examples
     if epochs < 1:
@@ -430,6 +445,13 @@ def _check_extras(
                 f"{pictures[0]} needs matplotlib, which is not installed: "
                 "pip install autograd-lite[plots]"
             ) from None
+    if args.save and args.save.lower().endswith(weights.TORCH_SUFFIXES):
+        from ..torch_bridge import TorchNotInstalled, require_torch
+
+        try:
+            require_torch(f"--save {args.save} (a PyTorch state dict)")
+        except TorchNotInstalled as error:
+            raise UsageError(str(error)) from None
     if settings["optimizer"] == "cg":
         try:
             import scipy.optimize  # noqa: F401

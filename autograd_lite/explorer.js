@@ -1,0 +1,590 @@
+// The autograd-lite explorer: step through a backward pass on its computation graph.
+//
+// Everything shown comes from the page's JSON (made in Python from the engine's own
+// steps): this script only chooses what to show for the current position. It puts text
+// on the page with textContent only, never as markup.
+//
+// Positions: 0 .. F are the forward pass (position p: the first p operations computed,
+// F = their number), F .. F + S the backward pass (position F + k: k chain-rule steps
+// applied). Moving one position changes one node, so a step redraws only that node, the
+// arrow and the panels.
+"use strict";
+
+(function () {
+  const data = JSON.parse(document.getElementById("explorer-data").textContent);
+  const nodes = data.nodes;
+  const steps = data.steps;
+  const forward = data.forward;
+  const F = forward.length;
+  const last = F + steps.length;
+  const svgNS = "http://www.w3.org/2000/svg";
+  const $ = (id) => document.getElementById(id);
+  const svg = document.querySelector("#graph svg");
+
+  // ---------------------------------------------------------------- state
+
+  let position = 0;
+  const computed = new Array(nodes.length).fill(false); // forward value shown?
+  const grad = new Array(nodes.length).fill(null); // index into what to show: text
+  const gradExact = new Array(nodes.length).fill(null);
+  let selected = null; // index of the node whose record is shown
+  let asking = false; // quiz: waiting for an answer
+  const score = { right: 0, asked: 0 };
+  const answered = new Set(); // steps already asked in the quiz
+
+  function resetState() {
+    for (let i = 0; i < nodes.length; i++) {
+      computed[i] = nodes[i].op === null; // leaves are known before the forward pass
+      grad[i] = null;
+      gradExact[i] = null;
+    }
+    position = 0;
+  }
+
+  function startBackward() {
+    for (let i = 0; i < nodes.length; i++) {
+      grad[i] = nodes[i].grad0;
+      gradExact[i] = nodes[i].grad0_x;
+    }
+  }
+
+  function clearGradients() {
+    grad.fill(null);
+    gradExact.fill(null);
+  }
+
+  // Apply position p -> p + 1; returns the node that changed.
+  function forwardOne() {
+    const p = position;
+    position += 1;
+    if (p < F) {
+      computed[forward[p]] = true;
+      if (position === F) startBackward();
+      return forward[p];
+    }
+    const step = steps[p - F];
+    grad[step.input] = step.after;
+    gradExact[step.input] = step.after_x;
+    return step.input;
+  }
+
+  // Undo position p -> p - 1; returns the node that changed.
+  function backOne() {
+    position -= 1;
+    const p = position;
+    if (p < F) {
+      if (p === F - 1) clearGradients();
+      computed[forward[p]] = false;
+      return forward[p];
+    }
+    const step = steps[p - F];
+    grad[step.input] = step.before;
+    gradExact[step.input] = step.before_x;
+    return step.input;
+  }
+
+  // ---------------------------------------------------------------- the picture
+
+  const views = nodes.map((node, i) => {
+    const group = data.summary ? null : document.getElementById("v" + i);
+    if (!group) return null;
+    const texts = Array.from(group.getElementsByTagName("text"));
+    const gradText = texts.filter((t) => t.textContent.startsWith("grad ")).pop() || null;
+    const before = gradText ? texts.slice(0, texts.indexOf(gradText)) : texts;
+    const dataText = before.filter((t) => t.textContent.startsWith("data ")).pop() || null;
+    group.dataset.index = String(i);
+    return { group: group, dataText: dataText, gradText: gradText };
+  });
+
+  // Boxes of the summary: which nodes each one stands for.
+  const blocks = {};
+  if (data.summary) {
+    nodes.forEach((node, i) => {
+      if (!node.block) return;
+      (blocks[node.block] = blocks[node.block] || []).push(i);
+    });
+  }
+
+  function drawNode(i) {
+    const view = views[i];
+    if (!view) return;
+    const node = nodes[i];
+    if (view.dataText) view.dataText.textContent = "data " + (computed[i] ? node.data : "?");
+    if (view.gradText) view.gradText.textContent = "grad " + shortGrad(grad[i]);
+    view.group.classList.toggle("pending", !computed[i]);
+    const exact = gradExact[i];
+    view.group.dataset.grad = exact === null ? "" : JSON.stringify(exact);
+    view.group.classList.toggle(
+      "complete",
+      position > F && grad[i] !== null && node.takes_part && isComplete(i)
+    );
+  }
+
+  // Has node i received all its gradient at the current position?
+  const lastArrival = new Array(nodes.length).fill(-1);
+  steps.forEach((step, k) => {
+    lastArrival[step.input] = k;
+  });
+  function isComplete(i) {
+    return lastArrival[i] < position - F;
+  }
+
+  // In the picture, a gradient that has not arrived is a dash (the panels say "none yet").
+  function shortGrad(text) {
+    return text === null || text === "none yet" ? "-" : text;
+  }
+
+  function drawAll() {
+    for (let i = 0; i < nodes.length; i++) drawNode(i);
+  }
+
+  // The edge a step travels: from the operation that made step.node back to step.input.
+  function edgeOf(step) {
+    const inputs = nodes[step.node].inputs;
+    let count = 0;
+    for (let q = 0; q < step.pos; q++) if (inputs[q] === step.input) count += 1;
+    return document.getElementById("e" + step.node + "-" + count);
+  }
+
+  function blockEdge(step) {
+    const from = nodes[step.input].block;
+    const to = nodes[step.node].block;
+    if (!from || !to || from === to) return null;
+    return document.getElementById(from + "-" + to.slice(1));
+  }
+
+  // Points along an SVG path, from its end back to its start.
+  function reversedPoints(path, count) {
+    const length = path.getTotalLength();
+    const points = [];
+    for (let n = count; n >= 0; n--) points.push(path.getPointAtLength((length * n) / count));
+    return points;
+  }
+
+  let arrowLayer = null;
+  function clearArrow() {
+    if (arrowLayer) arrowLayer.remove();
+    arrowLayer = null;
+    for (const element of document.querySelectorAll(".on-path, .flow-from, .flow-to, .fwd")) {
+      element.classList.remove("on-path", "flow-from", "flow-to", "fwd");
+    }
+  }
+
+  function mark(id, name) {
+    const element = document.getElementById(id);
+    if (element) element.classList.add(name);
+  }
+
+  // The current step as an arrow from the output side to the input, with its contribution.
+  function drawArrow(step) {
+    let paths = [];
+    if (data.summary) {
+      const edge = blockEdge(step);
+      if (edge) paths = [edge.querySelector("path")];
+      mark(nodes[step.input].block, "flow-to");
+      mark(nodes[step.node].block, "flow-from");
+    } else {
+      const out = document.getElementById("r" + step.node);
+      const edge = edgeOf(step);
+      if (out) paths.push(out.querySelector("path"));
+      if (edge) paths.push(edge.querySelector("path"));
+      mark("v" + step.input, "flow-to");
+      mark("v" + step.node, "flow-from");
+      mark("o" + step.node, "on-path");
+    }
+    paths = paths.filter((p) => p);
+    if (!svg) return;
+    if (!paths.length) return labelInside(step);
+    let points = [];
+    for (const path of paths) points = points.concat(reversedPoints(path, 24));
+    const layer = document.createElementNS(svgNS, "g");
+    layer.setAttribute("id", "flow");
+    const line = document.createElementNS(svgNS, "polyline");
+    line.setAttribute("points", points.map((q) => q.x + "," + q.y).join(" "));
+    line.setAttribute("class", "flow-line");
+    line.setAttribute("marker-end", "url(#flow-head)");
+    layer.appendChild(line);
+    const middle = points[Math.floor((points.length * 3) / 4)];
+    const label = document.createElementNS(svgNS, "text");
+    label.setAttribute("x", String(middle.x));
+    label.setAttribute("y", String(middle.y - 6));
+    label.setAttribute("class", "flow-label");
+    label.textContent = "+= " + step.contribution;
+    layer.appendChild(label);
+    svg.querySelector("g.graph").appendChild(layer);
+    arrowLayer = layer;
+  }
+
+  // A step inside one box of the summary: its contribution written on the box.
+  function labelInside(step) {
+    const box = document.getElementById(nodes[step.input].block || "v" + step.input);
+    if (!box) return;
+    const bounds = box.getBBox();
+    const layer = document.createElementNS(svgNS, "g");
+    layer.setAttribute("id", "flow");
+    const label = document.createElementNS(svgNS, "text");
+    label.setAttribute("x", String(bounds.x + bounds.width / 2));
+    label.setAttribute("y", String(bounds.y + bounds.height + 14));
+    label.setAttribute("class", "flow-label");
+    label.textContent = "+= " + step.contribution + " (inside)";
+    layer.appendChild(label);
+    svg.querySelector("g.graph").appendChild(layer);
+    arrowLayer = layer;
+  }
+
+  function addArrowHead() {
+    if (!svg) return;
+    const defs = document.createElementNS(svgNS, "defs");
+    const marker = document.createElementNS(svgNS, "marker");
+    marker.setAttribute("id", "flow-head");
+    marker.setAttribute("viewBox", "0 0 10 10");
+    marker.setAttribute("refX", "9");
+    marker.setAttribute("refY", "5");
+    marker.setAttribute("markerWidth", "5");
+    marker.setAttribute("markerHeight", "5");
+    marker.setAttribute("orient", "auto-start-reverse");
+    const head = document.createElementNS(svgNS, "path");
+    head.setAttribute("d", "M 0 0 L 10 5 L 0 10 z");
+    head.setAttribute("class", "flow-head");
+    marker.appendChild(head);
+    defs.appendChild(marker);
+    svg.insertBefore(defs, svg.firstChild);
+  }
+
+  // ---------------------------------------------------------------- panels
+
+  function describe() {
+    if (position < F) {
+      if (position === 0) {
+        return "forward pass: " + F + " operation" + (F === 1 ? "" : "s") +
+          " to compute, then " + steps.length + " chain-rule steps back (Next or \u2192)";
+      }
+      return data.forward_text[position - 1];
+    }
+    if (position === F) {
+      return (F ? data.forward_text[F - 1] + "\n\n" : "") + data.start_text;
+    }
+    return steps[position - F - 1].text;
+  }
+
+  function drawPanels() {
+    $("step-text").textContent = describe();
+    const step = position > F ? steps[position - F - 1] : null;
+    $("words").textContent = step ? step.words : "";
+    let where = "backward " + (position - F) + " / " + steps.length;
+    if (position < F) where = "forward " + position + " / " + F;
+    else if (position === F && F > 0) where = "forward done; " + where;
+    $("where").textContent = where;
+    $("slider").value = String(position);
+    $("back").disabled = position === 0;
+    $("reset").disabled = position === 0;
+    $("next").disabled = position === last;
+    $("run").disabled = position === last;
+    if (data.network) {
+      for (const name of ["BP1", "BP2", "BP3", "BP4"]) $(name).classList.remove("active");
+      const bp = step && step.bp;
+      if (bp) $(bp.equation).classList.add("active");
+      $("bp-numbers").textContent = bp ? bp.numbers : "";
+    }
+    drawRecord();
+  }
+
+  function drawRecord() {
+    if (selected === null) {
+      $("record").textContent = "";
+      return;
+    }
+    if (typeof selected === "string") return drawBlock(selected);
+    const node = nodes[selected];
+    const lines = [node.name + (node.text !== node.name ? "  =  " + node.text : "")];
+    if (node.shape) lines.push("shape     (" + node.shape.join(", ") + ")");
+    lines.push("data      " + (computed[selected] ? node.data : "? (not computed yet)"));
+    lines.push("grad      " + (grad[selected] === null ? "- (backward pass not started)" : grad[selected]));
+    if (node.takes_part && !node.root) lines.push("final     " + node.final + " (after the last step)");
+    if (node.op) {
+      lines.push("op        " + node.op + " of " + node.inputs.map((k) => nodes[k].name).join(", "));
+      for (const rule of node.rules) lines.push("rule      " + rule);
+      if (node.words) lines.push("in words  " + node.words);
+    } else {
+      lines.push("leaf      (made by no operation)");
+    }
+    if (node.role && node.role.role) lines.push("role      " + roleText(node.role));
+    if (node.closed) {
+      lines.push("");
+      for (const line of node.closed.lines) lines.push(line);
+    }
+    $("record").textContent = lines.join("\n");
+  }
+
+  function roleText(role) {
+    const where = role.layer ? " of layer " + role.layer : "";
+    const neuron = role.neuron ? ", neuron " + role.neuron : "";
+    const names = {
+      w: "weight", b: "bias", z: "pre-activation z", a: "activation a", x: "input",
+      y: "target", C: "the cost", sum: "product or partial sum of z", cost: "part of the cost",
+    };
+    return (names[role.role] || role.role) + where + neuron;
+  }
+
+  function drawBlock(id) {
+    const members = blocks[id] || [];
+    const lines = [members.length + " nodes in this box"];
+    for (const i of members.slice(0, 300)) {
+      const g = grad[i] === null ? "-" : grad[i];
+      lines.push(nodes[i].name + "  data " + (computed[i] ? nodes[i].data : "?") + "  grad " + g);
+    }
+    if (members.length > 300) lines.push("... and " + (members.length - 300) + " more");
+    $("record").textContent = lines.join("\n");
+  }
+
+  // ---------------------------------------------------------------- moving
+
+  function redraw(changed, everything) {
+    clearArrow();
+    for (const i of changed) drawNode(i);
+    let focus = null;
+    if (position > F) {
+      const step = steps[position - F - 1];
+      drawArrow(step);
+      focus = document.getElementById(data.summary ? nodes[step.input].block : "v" + step.input);
+    } else if (position > 0) {
+      mark("v" + forward[position - 1], "fwd");
+      focus = document.getElementById("v" + forward[position - 1]);
+    }
+    if (data.summary) updateBlocks(everything ? new Set(nodes.keys()) : changed);
+    if (focus) keepInView(focus);
+    drawPanels();
+  }
+
+  // Scroll the graph's pane (only when needed) so that the node at work can be seen.
+  function keepInView(element) {
+    const pane = $("graph").getBoundingClientRect();
+    const box = element.getBoundingClientRect();
+    const inside = box.left >= pane.left && box.right <= pane.right &&
+      box.top >= pane.top && box.bottom <= pane.bottom;
+    if (!inside) element.scrollIntoView({ block: "center", inline: "center" });
+  }
+
+  // The boxes of a summary carry the norm of their gradients (and of their deltas, the
+  // gradients of the z nodes): the same numbers as the rest of the page, summed up.
+  const boxTexts = {};
+  if (data.summary) {
+    for (const id of Object.keys(blocks)) {
+      const box = document.getElementById(id);
+      if (!box) continue;
+      const texts = Array.from(box.getElementsByTagName("text"));
+      boxTexts[id] = {
+        grad: texts.find((t) => t.textContent.startsWith("\u2016grad\u2016")) || null,
+        delta: texts.find((t) => t.textContent.startsWith("\u2016\u03b4\u2016")) || null,
+      };
+    }
+  }
+
+  function norm(members) {
+    let squares = 0;
+    let any = false;
+    for (const i of members) {
+      const g = gradExact[i];
+      if (typeof g !== "number") continue;
+      squares += g * g;
+      any = true;
+    }
+    return any ? Math.sqrt(squares).toPrecision(4) : "-";
+  }
+
+  function updateBlocks(changed) {
+    const touched = new Set();
+    for (const i of changed) if (nodes[i].block) touched.add(nodes[i].block);
+    for (const id of touched) {
+      const texts = boxTexts[id];
+      if (!texts) continue;
+      const members = blocks[id];
+      if (texts.grad) texts.grad.textContent = "\u2016grad\u2016 " + norm(members);
+      if (texts.delta) {
+        const zs = members.filter((i) => nodes[i].role && nodes[i].role.role === "z");
+        texts.delta.textContent = "\u2016\u03b4\u2016 " + norm(zs);
+      }
+    }
+  }
+
+  function goTo(target) {
+    target = Math.max(0, Math.min(last, target));
+    const changed = new Set();
+    let everything = false;
+    if (Math.abs(target - position) > 64 && target < position) {
+      resetState();
+      everything = true;
+    }
+    while (position < target) {
+      const before = position;
+      changed.add(forwardOne());
+      if (before < F && position === F) everything = true;
+    }
+    while (position > target) {
+      const before = position;
+      changed.add(backOne());
+      if (before === F) everything = true;
+    }
+    if (everything) drawAll();
+    redraw(changed, everything);
+  }
+
+  function next() {
+    if (position >= last) return;
+    if ($("quiz").checked && position >= F && !answered.has(position - F)) {
+      const step = steps[position - F];
+      if (typeof step.contribution_x === "number") return ask(step);
+    }
+    goTo(position + 1);
+  }
+
+  // ---------------------------------------------------------------- the quiz
+
+  function ask(step) {
+    asking = true;
+    $("ask").hidden = false;
+    $("verdict").hidden = true;
+    $("ask-question").textContent =
+      "Step " + (position - F + 1) + ": what does " + step.grad_of + " receive? " +
+      "(the contribution: local derivative times upstream " + step.upstream + ")";
+    $("answer").value = "";
+    $("answer").focus();
+  }
+
+  function close(value, tolerance) {
+    return Math.abs(value) <= tolerance;
+  }
+
+  function check() {
+    if (!asking) return;
+    const step = steps[position - F];
+    const text = $("answer").value.trim();
+    const value = Number(text);
+    if (text === "" || !Number.isFinite(value)) {
+      $("verdict").hidden = false;
+      $("verdict").className = "wrong";
+      $("verdict").textContent = "Please type a number, e.g. 0.5 or -1.25e-3.";
+      return;
+    }
+    const expected = step.contribution_x;
+    const tolerance = Math.max(0.0005, 0.001 * Math.abs(expected));
+    const right = close(value - expected, tolerance);
+    score.asked += 1;
+    if (right) score.right += 1;
+    answered.add(position - F);
+    asking = false;
+    $("ask").hidden = true;
+    $("verdict").hidden = false;
+    $("verdict").className = right ? "right" : "wrong";
+    $("verdict").textContent = right
+      ? "Right: " + step.grad_of + " receives " + step.contribution + "."
+      : "Not quite: you said " + text + "; " + step.grad_of + " receives " + step.contribution + ".";
+    $("score").textContent = "score " + score.right + " of " + score.asked;
+    goTo(position + 1);
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  function select(target) {
+    let element = target;
+    while (element && element !== svg) {
+      if (element.classList && element.classList.contains("node") && element.id) {
+        const id = element.id;
+        if (/^v\d+$/.test(id)) selected = Number(id.slice(1));
+        else if (/^o\d+$/.test(id)) selected = Number(id.slice(1));
+        else if (/^k\d+$/.test(id)) selected = id;
+        else return;
+        $("node-hint").hidden = true;
+        drawRecord();
+        return;
+      }
+      element = element.parentNode;
+    }
+  }
+
+  // The graph fitted to its pane (never below 60% of its natural size: then it scrolls),
+  // or at its natural size after "Full size".
+  const natural = svg ? { width: svg.width.baseVal.value, height: svg.height.baseVal.value } : null;
+  let fullSize = false;
+  function layoutGraph() {
+    if (!svg || !natural.width) return;
+    const pane = $("graph");
+    let scale = 1;
+    if (!fullSize) {
+      const room = Math.min(
+        (pane.clientWidth - 16) / natural.width,
+        (pane.clientHeight - 16) / natural.height
+      );
+      scale = Math.max(0.6, Math.min(2, room));
+    }
+    svg.setAttribute("width", String(natural.width * scale));
+    svg.setAttribute("height", String(natural.height * scale));
+  }
+
+  function init() {
+    $("title").textContent = data.title;
+    document.title = data.title;
+    $("slider").max = String(last);
+    $("equations").hidden = !data.network;
+    addArrowHead();
+    resetState();
+    drawAll();
+    if (data.summary) updateBlocks(new Set(nodes.keys()));
+    $("next").addEventListener("click", next);
+    $("back").addEventListener("click", () => goTo(position - 1));
+    $("run").addEventListener("click", () => goTo(last));
+    $("reset").addEventListener("click", () => goTo(0));
+    $("slider").addEventListener("input", () => goTo(Number($("slider").value)));
+    $("check").addEventListener("click", check);
+    $("answer").addEventListener("keydown", (event) => {
+      if (event.key === "Enter") check();
+    });
+    $("quiz").addEventListener("change", () => {
+      if (!$("quiz").checked) {
+        asking = false;
+        $("ask").hidden = true;
+      }
+      $("score").textContent = $("quiz").checked ? "score " + score.right + " of " + score.asked : "";
+    });
+    $("fit").addEventListener("click", () => {
+      fullSize = !fullSize;
+      $("fit").textContent = fullSize ? "Fit" : "Full size";
+      layoutGraph();
+    });
+    window.addEventListener("resize", layoutGraph);
+    layoutGraph();
+    if (svg) svg.addEventListener("click", (event) => select(event.target));
+    document.addEventListener("keydown", (event) => {
+      // The slider and the answer box handle their own keys.
+      const own = event.target && event.target.tagName === "INPUT";
+      if (own || event.altKey || event.ctrlKey || event.metaKey) return;
+      const keys = {
+        ArrowRight: next,
+        ArrowLeft: () => goTo(position - 1),
+        Home: () => goTo(0),
+        End: () => goTo(last),
+      };
+      const action = keys[event.key];
+      if (action) {
+        event.preventDefault();
+        action();
+      }
+    });
+    goTo(data.position);
+    drawPanels();
+    document.body.dataset.ready = "true";
+  }
+
+  // What the tests (and a curious reader, in the console) can ask the page.
+  window.explorer = {
+    get position() {
+      return position;
+    },
+    forwardSteps: F,
+    backwardSteps: steps.length,
+    goTo: goTo,
+    gradients: () => gradExact.slice(),
+  };
+
+  init();
+})();

@@ -1,0 +1,1 @@
+"""Other projects' test suites (HIPS autograd, minitorch), ported to autograd-lite."""
