@@ -1,6 +1,6 @@
 """Six optimizers on one network, then L-BFGS against Adam on the digits.
 
-    python examples/optimizers.py            # about a quarter of a minute
+    python examples/optimizers.py            # about 3 minutes of CPU time
     python examples/optimizers.py --tune     # first redo the learning-rate search
     python examples/optimizers.py --sweep    # also XOR from seeds 0-19 (a few minutes)
 
@@ -28,7 +28,8 @@ layer of the L-BFGS network looks for, drawn by ``viz.hidden_units``) into the c
 folder, or into ``--out DIR`` (``--out viz`` redraws the repository's gallery pictures). Needs
 scikit-learn for the digits and matplotlib for the pictures
 (``pip install autograd-lite[digits,plots]``). Seconds depend on the machine; the
-iteration and evaluation counts do not.
+iteration and evaluation counts do not. On the project's 2-core machine the whole run
+took 185 s of CPU time (19 minutes of wall time while other programs ran).
 """
 
 from __future__ import annotations
