@@ -182,3 +182,26 @@ def test_help_documents_layers_defaults_and_exit_status(capsys: pytest.CaptureFi
     text = capsys.readouterr().out
     assert "--layers gives every layer's size, the inputs first" in text
     assert "1 training diverged" in text and "2 bad arguments" in text
+
+
+def test_long_runs_show_the_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograd_lite.cli import train as command
+    from autograd_lite.train import EpochRecord
+
+    clock = [100.0]
+    monkeypatch.setattr(command.time, "perf_counter", lambda: clock[0])
+    screen = io.StringIO()
+    progress = command._Progress(screen, epochs=100)  # starts at 100.0
+    clock[0] = 120.0  # 10 epochs in 20 s: 180 s to go
+    progress.epoch(EpochRecord(10, 0.5, 0.75, 0.7, 20.0))
+    assert screen.getvalue() == (
+        "epoch 10/100  loss 0.5  train 75.00%  test 70.00%  (20.0 s)  ETA 3m00s\n"
+    )
+    clock[0] = 202.0  # 50 epochs in 102 s: 102 s to go
+    progress.epoch(EpochRecord(50, 0.25, 0.875, None, 102.0))
+    assert screen.getvalue().splitlines()[-1].endswith("(102.0 s)  ETA 1m42s")
+    quick = io.StringIO()
+    short = command._Progress(quick, epochs=100)
+    clock[0] += 0.5  # 10 epochs in half a second: no estimate on a run of 5 s
+    short.epoch(EpochRecord(10, 0.5, 0.75, None, 0.5))
+    assert "ETA" not in quick.getvalue()
