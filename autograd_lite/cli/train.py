@@ -551,7 +551,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             optimizer = make_optimizer(settings["optimizer"], model.parameters(), settings["lr"])
         except ValueError as error:
-            raise UsageError(f"--optimizer {settings['optimizer']}: {error}") from None
+            raise UsageError(str(error)) from None  # it names the optimizer
     shape = "-".join(map(str, settings["layers"]))
     print(
         f"training a {shape} {settings['activation']} network ({settings['engine']} engine) "
