@@ -36,7 +36,8 @@ Activations: sigmoid, tanh, relu, leaky_relu, identity (or linear); softmax (out
 with the log_likelihood cost). Costs: quadratic, mse, cross_entropy, log_likelihood.
 
 Exit status: 0 every engine agrees with the closed form; 1 something disagrees (the
-culprit is named); 2 bad arguments.
+culprit is named); 2 bad arguments, or an engine named in --engines that cannot run here
+(the reason is given); 130 interrupted.
 """
 
 _DEFAULT_LAYERS = "2,3,3,1"

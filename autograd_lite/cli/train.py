@@ -103,8 +103,11 @@ Optimizers that use curvature take full-batch steps, each on the whole training 
 
 Exit status: 0 trained; 1 training diverged (the loss became NaN or infinite: the message
 names the epoch and step); 2 bad arguments (an unknown data set or optimizer, layer sizes
-that do not fit the data, a learning rate <= 0, a network too big for newton...) or a
-missing optional package.
+that do not fit the data, a learning rate <= 0, a network too big for newton or for
+memory, an output file that cannot be written: all checked before training) or a missing
+optional package; 130 interrupted: Ctrl-C stops after the current step, saves the
+weights when --save was given and prints the figures (a second Ctrl-C stops at once).
+A closed pipe on the output (train ... | head) does not stop the training.
 """
 
 
