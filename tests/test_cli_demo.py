@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,6 @@ def only_demo(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @needs_dot
 def test_the_demo_trains_checks_and_draws(tmp_path: Path) -> None:
-    start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "autograd_lite", "demo", "--out", str(tmp_path)],
         capture_output=True,
@@ -34,7 +32,6 @@ def test_the_demo_trains_checks_and_draws(tmp_path: Path) -> None:
         cwd=tmp_path,
         timeout=120,
     )
-    seconds = time.perf_counter() - start
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     out = done.stdout
@@ -51,7 +48,6 @@ def test_the_demo_trains_checks_and_draws(tmp_path: Path) -> None:
     text = picture.read_text(encoding="utf-8")
     assert all(delta in text for delta in ("δ¹₁", "δ²₄", "δ³₁"))  # every layer's deltas
     assert len(out.splitlines()) < 40  # short enough to read at a glance
-    assert seconds < 30  # about 3 s on a laptop; generous for a loaded CI machine
 
 
 def test_without_graphviz_the_dot_text_is_written_and_install_is_explained(
