@@ -1420,14 +1420,7 @@ def explorer(
             parameters=parameters,
             constants=constants,
         )
-        if shutil.which("dot") is None:
-            raise GraphvizNotFound(f"the Graphviz `dot` executable is missing; {INSTALL_HINT}")
-        try:
-            svg = digraph.pipe(format="svg", encoding="utf-8")
-        except graphviz.ExecutableNotFound:
-            raise GraphvizNotFound(
-                f"the Graphviz `dot` executable is missing; {INSTALL_HINT}"
-            ) from None
+        svg = _explorer_svg(digraph)
         blocks = None
         if len(stepper.names.order) > max_nodes:
             layout = _Layout(stepper.root, labels, constants)
@@ -1443,3 +1436,34 @@ def explorer(
         if own:
             stepper.close()
     return pages.Explorer(text)
+
+
+def _explorer_svg(digraph: Any) -> str:
+    """The picture of the page, laid out by Graphviz within :data:`LAYOUT_TIMEOUT`."""
+    if shutil.which("dot") is None:
+        raise GraphvizNotFound(f"the Graphviz `dot` executable is missing; {INSTALL_HINT}")
+    try:
+        finished = subprocess.run(
+            ["dot", "-Tsvg"],
+            input=digraph.source.encode("utf-8"),
+            capture_output=True,
+            timeout=LAYOUT_TIMEOUT,
+            check=False,
+        )
+    except FileNotFoundError:  # it vanished between the check and the run
+        raise GraphvizNotFound(
+            f"the Graphviz `dot` executable is missing; {INSTALL_HINT}"
+        ) from None
+    except subprocess.TimeoutExpired:
+        reason = f"took more than {LAYOUT_TIMEOUT:g} s to lay out {_size(digraph)}"
+    else:
+        if finished.returncode == 0 and finished.stdout:
+            svg: str = finished.stdout.decode("utf-8")
+            return svg
+        said = finished.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = f"`dot` failed on {_size(digraph)} ({said[-1] if said else 'no output'})"
+    raise GraphvizFailed(
+        f"cannot draw the page's graph: Graphviz {reason}; a smaller max_nodes opens it on "
+        "the layer summary",
+        reason,
+    )

@@ -305,7 +305,7 @@ def test_explore_loads_weights(tmp_path: Path, capsys: pytest.CaptureFixture[str
         ([*NEURON, "--input", "1"], "not both"),
         (["--cost", "mse"], "the network options need --layers SIZES or --weights FILE"),
         ([*NEURON, "-o", "page.png"], "give a name ending in .html"),
-        ([*NEURON, "-o", "no/such/dir/page.html"], "no such directory"),
+        ([*NEURON, "-o", "no/such/dir/page.html"], "the folder no/such/dir does not exist"),
         ([*NEURON, "--max-nodes", "0"], "--max-nodes must be at least 1"),
     ],
 )
@@ -392,3 +392,23 @@ def test_the_page_builder_imports_neither_the_renderer_nor_graphviz() -> None:
             names.update(alias.name for alias in node.names)
     assert not names & {"viz", "graphviz", "cli"}
     assert "stepper" in names  # the steps it shows are the Stepper's (the engine's)
+
+
+@pytest.mark.usefixtures("only_explore")
+@pytest.mark.parametrize("problem", ["missing", "too slow"])
+def test_graphviz_trouble_is_one_line_and_nothing_written(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    problem: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    if problem == "missing":
+        monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    else:
+        monkeypatch.setattr(viz, "LAYOUT_TIMEOUT", 1e-6)
+    status, err = explore(NEURON, capsys)
+    assert status == 2 and err.count("\n") == 1
+    expected = "executable is missing" if problem == "missing" else "took more than"
+    assert expected in err
+    assert list(tmp_path.iterdir()) == []

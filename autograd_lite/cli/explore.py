@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
+from ..files import OutputPathError, check_output_path
 from ..naming import number_leaves
 from . import UsageError
 from .common import (
@@ -87,11 +87,12 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.max_nodes < 1:
         raise UsageError(f"--max-nodes must be at least 1, got {args.max_nodes}")
-    path = Path(args.output)
+    try:
+        path = check_output_path(args.output, what="-o")
+    except OutputPathError as error:
+        raise UsageError(str(error)) from None
     if path.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"-o {args.output}: the page is HTML; give a name ending in .html")
-    if not path.parent.is_dir():
-        raise UsageError(f"-o {args.output}: no such directory {str(path.parent)!r}")
     if network:
         if args.assignments:
             raise UsageError("--set gives values to an expression's variables; use --input")
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         options = {"constants": number_leaves(subject)}  # as `step`: numbers get no step
     try:
         page = viz.explorer(subject, max_nodes=args.max_nodes, **options)
-    except viz.GraphvizNotFound as error:
+    except (viz.GraphvizNotFound, viz.GraphvizFailed) as error:
         raise UsageError(str(error)) from None
     except ValueError as error:
         raise UsageError(str(error)) from None
