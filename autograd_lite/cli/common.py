@@ -185,6 +185,28 @@ def wants_network(args: argparse.Namespace) -> bool:
     return args.layers is not None or args.weights is not None
 
 
+def check_expression_or_network(args: argparse.Namespace) -> bool:
+    """True when the command line describes a network, False for an expression; a
+    UsageError when it gives both or neither (step and explore take one or the other)."""
+    network = wants_network(args) or any(
+        getattr(args, option) is not None
+        for option in ("input", "target", "activation", "output_activation", "cost")
+    )
+    if args.expression is not None and network:
+        raise UsageError(
+            'give an expression (e.g. "tanh(x*w + b)") or a network (--layers SIZES or '
+            "--weights FILE), not both"
+        )
+    if args.expression is None and not wants_network(args):
+        if network:
+            raise UsageError("the network options need --layers SIZES or --weights FILE")
+        raise UsageError(
+            'give an expression (e.g. "tanh(x*w + b)") or a network (--layers SIZES or '
+            "--weights FILE)"
+        )
+    return network
+
+
 def whole_number(text: str, option: str, minimum: int) -> int:
     """``text`` as an int of at least ``minimum``; anything else is a UsageError."""
     try:

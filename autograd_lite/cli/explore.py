@@ -18,8 +18,8 @@ from .common import (
     add_expression_arguments,
     add_network_arguments,
     build_example,
+    check_expression_or_network,
     parse_expression_arguments,
-    wants_network,
 )
 
 # As in ``step``: more weights than this make thousands of steps, too many to walk through.
@@ -69,22 +69,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import viz
 
-    network = wants_network(args) or any(
-        getattr(args, option) is not None
-        for option in ("input", "target", "activation", "output_activation", "cost")
-    )
-    if args.expression is not None and network:
-        raise UsageError(
-            'give an expression (e.g. "tanh(x*w + b)") or a network (--layers SIZES or '
-            "--weights FILE), not both"
-        )
-    if args.expression is None and not wants_network(args):
-        if network:
-            raise UsageError("the network options need --layers SIZES or --weights FILE")
-        raise UsageError(
-            'give an expression (e.g. "tanh(x*w + b)") or a network (--layers SIZES or '
-            "--weights FILE)"
-        )
+    network = check_expression_or_network(args)
     if args.max_nodes < 1:
         raise UsageError(f"--max-nodes must be at least 1, got {args.max_nodes}")
     try:
