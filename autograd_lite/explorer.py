@@ -27,7 +27,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import uuid
 from collections.abc import Mapping
 from importlib import resources
@@ -36,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from .files import atomic_write
 from .stepper import Stepper, StepView, argument_name, format_number, format_value
 
 __all__ = ["Explorer", "network_roles", "page"]
@@ -629,13 +629,6 @@ a<sup>l-1</sup><sub>k</sub> &delta;<sup>l</sup><sub>j</sub></li>
 # ----------------------------------------------------------------------------- Jupyter
 
 
-def _umask() -> int:
-    """The process's umask (read by setting it and putting it back at once)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 class Explorer:
     """A page made by :func:`autograd_lite.viz.explorer`: shown inline in Jupyter, saved
     to a file with :meth:`save`.
@@ -659,19 +652,7 @@ class Explorer:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to ``path`` (through a temporary file renamed into place)."""
-        target = Path(path)
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path(".")
-        )
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(self.html)
-            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return target
+        return atomic_write(path, self.html)
 
     def __len__(self) -> int:
         return len(self.html.encode("utf-8"))

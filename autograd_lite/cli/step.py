@@ -461,7 +461,7 @@ class Session:
         path = Path(filename)
         try:
             viz.save(viz.draw_step(self.stepper), path)
-        except viz.GraphvizNotFound as error:
+        except (viz.GraphvizNotFound, viz.GraphvizFailed) as error:
             self._say(str(error))
         except ValueError as error:  # an extension that names no format
             self._say(str(error))
