@@ -186,10 +186,10 @@ def load(file: PathOrFile, *, max_bytes: int = MAX_BYTES) -> SavedWeights:
     Every member's zip entry and ``.npy`` header is checked first; only then are the
     arrays read, each exactly to its declared size. A PyTorch state dict (a ``.pt`` or
     ``.pth`` file, or any file PyTorch wrote) is read with ``torch.load(...,
-    weights_only=True)``, within the same limit of 1 GiB.
+    weights_only=True)``, within the same ``max_bytes``.
     """
     if is_torch_file(file):
-        return _load_torch(file)
+        return _load_torch(file, max_bytes)
     name = _describe(file)
     try:
         with zipfile.ZipFile(file) as archive:
@@ -573,10 +573,6 @@ def _torch_refusal(error: BaseException) -> str:
     return first
 
 
-# The most bytes a .pt file may hold (1 GiB: a 784-1024-1024-10 network is 15 MB).
-_TORCH_MAX_BYTES = 1 << 30
-
-
 def _check_torch_size(file: PathOrFile, name: str, max_bytes: int) -> None:
     """Refuse, before ``torch.load`` allocates anything, a file whose contents would be
     larger than ``max_bytes``: the sizes its zip entries declare (``torch.save`` stores
@@ -611,7 +607,7 @@ def _check_torch_size(file: PathOrFile, name: str, max_bytes: int) -> None:
         raise WeightsFileError(f"{name} declares {total:,} bytes, more than {max_bytes:,}")
 
 
-def _load_torch(file: PathOrFile, max_bytes: int = _TORCH_MAX_BYTES) -> SavedWeights:
+def _load_torch(file: PathOrFile, max_bytes: int = MAX_BYTES) -> SavedWeights:
     """Read a PyTorch state dict with ``torch.load(..., weights_only=True)``, within
     ``max_bytes``; NaN or infinite weights are refused, as in an ``.npz`` file."""
     import pickle
