@@ -53,6 +53,7 @@ import numpy.typing as npt
 
 from . import data, losses, nn, optim, second_order
 from .engine import no_grad
+from .files import save_figure
 from .tensor import Tensor
 from .value import Value
 
@@ -737,7 +738,7 @@ def plot(
         assert chosen is not None
         _draw_regions(axes[1], _fast_copy(model), np.asarray(X), np.asarray(y), chosen)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    save_figure(figure, path)
 
 
 def _draw_regions(axis: Any, model: Any, X: Array, y: Any, chosen: Objective) -> None:

@@ -37,12 +37,10 @@ The activations, when known, travel in the state dict's ``_metadata`` (which
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import re
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -50,6 +48,8 @@ from typing import IO, Any, NamedTuple, Union
 
 import numpy as np
 import numpy.typing as npt
+
+from .files import atomic_open
 
 __all__ = [
     "FORMAT",
@@ -126,8 +126,11 @@ def save(
 
     ``activations`` names each layer's activation; for a model it defaults to the model's
     ``activation_names``. The file is written exactly at ``file`` (NumPy's habit of
-    appending ``.npz`` to a name without it does not apply). A path ending in ``.pt`` or
-    ``.pth`` gets a PyTorch state dict instead (see the module docstring).
+    appending ``.npz`` to a name without it does not apply), through a temporary file
+    in the same folder renamed into place (:func:`autograd_lite.files.atomic_open`): a
+    save that fails (full disk, kill, bad weights) leaves an existing file untouched.
+    A path ending in ``.pt`` or ``.pth`` gets a PyTorch state dict instead (see the
+    module docstring).
     """
     if _is_torch_name(file):
         _save_torch(file, weights_or_model, activations)
@@ -150,7 +153,8 @@ def save(
         arrays[f"W{index}"] = W
         arrays[f"b{index}"] = b
     if isinstance(file, (str, os.PathLike)):
-        with open(file, "wb") as handle:
+        # A temporary file renamed into place: a failed save leaves the old file whole.
+        with atomic_open(file) as handle:
             np.savez(handle, **arrays)
     else:
         np.savez(file, **arrays)
@@ -551,19 +555,8 @@ def _save_torch(file: PathOrFile, weights_or_model: Any, activations: Sequence[s
         metadata["activations"] = names
     state._metadata = OrderedDict([(_TORCH_METADATA_KEY, metadata)])  # type: ignore[attr-defined]
     if isinstance(file, (str, os.PathLike)):
-        folder = os.path.dirname(os.path.abspath(file))
-        handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                torch.save(state, stream)
-            umask = os.umask(0o022)  # read it (there is no other way) and put it back
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0o600
-            os.replace(temporary, file)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        with atomic_open(file) as stream:  # the old file stays whole if saving fails
+            torch.save(state, stream)
     else:
         torch.save(state, file)
 
