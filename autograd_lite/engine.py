@@ -21,9 +21,9 @@ having these attributes:
 ``parents``
     that tuple, in argument order (the public name);
 ``_mark``
-    a slot for bookkeeping. On an operation's output: ``clock[0]`` when it was made (the
-    walk then writes its own token there, to remember which nodes it has found). On a
-    leaf: ``None``, or the time its data was last assigned (:func:`tick`);
+    a slot for bookkeeping, always an int. On an operation's output: ``clock[0]`` when it
+    was made (the walk then writes its own token there, to remember which nodes it has
+    found). On a leaf: ``0``, or the time its data was last assigned (:func:`tick`);
 
 and a boolean ``requires_grad``: false for constants, whose gradient nobody needs. A
 node kind without constants says so with a class attribute ``requires_grad = True``
@@ -62,7 +62,6 @@ with respect to every input.
 from __future__ import annotations
 
 import gc
-import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -286,7 +285,6 @@ def enable_grad() -> Any:
 #: leaf whose data is assigned is stamped with a new :func:`tick`. It starts past 256 so
 #: that every tick is a new int object (the walk compares its token by identity).
 clock: list[int] = [1000]
-_LATER_THAN_ANY_TICK = math.inf
 
 
 def tick() -> int:
@@ -370,66 +368,77 @@ def _walk(root: Any, stop: frozenset[Any] | set[Any], leaves: list[Any] | None =
     inputs: a leaf changed since raises :class:`DataChangedError` (see the module doc).
     """
     expanded = _walk_token()  # this walk's token: `node._mark is expanded`
+    node = parent = None
     with_leaves = leaves is not None
     listed: set[int] = set()  # ids of the leaves already appended to `leaves`
     order: list[Any] = []
     stack: list[Any] = [root]
     pop, push, emit = stack.pop, stack.append, order.append
-    while stack:
-        node = pop()
-        if node is None:  # marker: the node below it has all its parents emitted
-            emit(pop())
-            continue
-        if node.op is None:  # a leaf: only pushed when leaves are listed (or the root)
-            if with_leaves and node.requires_grad and id(node) not in listed:
-                listed.add(id(node))
-                leaves.append(node)  # type: ignore[union-attr]
-            continue
-        made = node._mark  # when the node was made (or last checked by a walk)
-        if made is expanded:
-            continue
-        node._mark = expanded
-        if made is None:  # made by code that does not stamp its nodes: nothing to check
-            made = _LATER_THAN_ANY_TICK
-        if stop and node in stop:
-            if with_leaves and node.requires_grad:
-                leaves.append(node)  # type: ignore[union-attr]
-            continue
-        push(node)
-        push(None)
-        # Parents go on the stack in argument order (so the last is expanded first),
-        # read from the two input slots without building a tuple (see the module doc).
-        # A leaf input is checked for a change of its data since this node was made.
-        parent = node._a
-        if parent is None:  # more than two inputs: all of them are in _b
-            for parent in node._b:
-                if parent.op is None:
-                    changed = parent._mark
-                    if changed is not None and changed > made:
+    try:
+        while stack:
+            node = pop()
+            if node is None:  # marker: the node below it has all its parents emitted
+                emit(pop())
+                continue
+            if node.op is None:  # a leaf: only pushed when leaves are listed (or the root)
+                if with_leaves and node.requires_grad and id(node) not in listed:
+                    listed.add(id(node))
+                    leaves.append(node)  # type: ignore[union-attr]
+                continue
+            made = node._mark  # when the node was made (or last checked by a walk)
+            if made is expanded:
+                continue
+            node._mark = expanded
+            if stop and node in stop:
+                if with_leaves and node.requires_grad:
+                    leaves.append(node)  # type: ignore[union-attr]
+                continue
+            push(node)
+            push(None)
+            # Parents go on the stack in argument order (so the last is expanded first),
+            # read from the two input slots without building a tuple (see the module doc).
+            # A leaf input is checked for a change of its data since this node was made.
+            parent = node._a
+            if parent is None:  # more than two inputs: all of them are in _b
+                for parent in node._b:
+                    mark = parent._mark
+                    if mark is not expanded:  # never true of a leaf: it keeps its stamp
+                        if parent.op is not None:
+                            push(parent)
+                            continue
+                        if mark > made:
+                            _changed_after_use(parent, node, made, root)
+                        if with_leaves:
+                            push(parent)
+                continue
+            mark = parent._mark
+            if mark is not expanded:  # never true of a leaf: it keeps its stamp
+                if parent.op is not None:
+                    push(parent)
+                else:
+                    if mark > made:
                         _changed_after_use(parent, node, made, root)
                     if with_leaves:
                         push(parent)
-                elif parent._mark is not expanded:
-                    push(parent)
-            continue
-        if parent.op is None:
-            changed = parent._mark
-            if changed is not None and changed > made:
-                _changed_after_use(parent, node, made, root)
-            if with_leaves:
-                push(parent)
-        elif parent._mark is not expanded:
-            push(parent)
-        parent = node._b
-        if parent is not None:
-            if parent.op is None:
-                changed = parent._mark
-                if changed is not None and changed > made:
-                    _changed_after_use(parent, node, made, root)
-                if with_leaves:
-                    push(parent)
-            elif parent._mark is not expanded:
-                push(parent)
+            parent = node._b
+            if parent is not None:
+                mark = parent._mark
+                if mark is not expanded:
+                    if parent.op is not None:
+                        push(parent)
+                    else:
+                        if mark > made:
+                            _changed_after_use(parent, node, made, root)
+                        if with_leaves:
+                            push(parent)
+    except TypeError:
+        if any(n is not None and not isinstance(n._mark, int) for n in (node, parent)):
+            raise TypeError(
+                f"a {type(node).__name__} node without a time stamp in its _mark slot: a node "
+                "kind must set _mark to engine.clock[0] when it makes an op's output and to "
+                "0 for a leaf (see engine, Changed data)"
+            ) from None
+        raise
     return order
 
 

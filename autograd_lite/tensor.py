@@ -892,7 +892,7 @@ def _leaf(data: Any) -> Tensor:
     out._data = data if type(data) is np.ndarray else np.asarray(data)
     out._grad = None
     out.label = ""
-    out._mark = None
+    out._mark = 0  # a leaf: its data never changed
     out._a = out._b = None
     out.op = None
     out.requires_grad = False
@@ -1115,12 +1115,12 @@ class Tensor:
         self._data = _as_array(data)
         self._grad = None
         self.label = label
-        self._mark = None
+        self._mark = 0  # a leaf until the branch below makes it an op's output
         if _parents and _op is not None and _recording(*_parents):
             self._a, self._b = input_slots(_parents)
             self.op = _op
             self.requires_grad = True
-            self._mark = _clock[0]  # when it was made (a leaf keeps None: never changed)
+            self._mark = _clock[0]  # when it was made
         else:
             self._a = self._b = None
             self.op = None

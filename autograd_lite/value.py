@@ -588,7 +588,7 @@ class Value:
         self._data = data if type(data) is float else _as_float(data)
         self.grad: Any = 0.0
         self.label = label
-        self._mark: object = None
+        self._mark: object = 0  # a leaf until the branch below says otherwise
         self._a: Value | None
         self._b: Value | None
         self.op: Op | None
@@ -596,7 +596,7 @@ class Value:
             self._a = _parents[0]
             self._b = _parents[1] if len(_parents) == 2 else None
             self.op = _op
-            self._mark = _clock[0]  # when it was made (a leaf keeps None: never changed)
+            self._mark = _clock[0]  # when it was made
         else:
             self._a = self._b = None
             self.op = None

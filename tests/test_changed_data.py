@@ -206,3 +206,13 @@ def test_looking_at_a_changed_graph_is_refused_too() -> None:
     x.data = 3.0
     with pytest.raises(DataChangedError):
         topological_order(y)
+
+
+def test_a_node_kind_that_forgets_the_stamp_gets_a_clear_error() -> None:
+    # What a node kind written elsewhere sees if it leaves _mark as None (the engine's
+    # contract: an int, see engine.py "Changed data").
+    x = Value(2.0)
+    y = x * x
+    x._mark = None
+    with pytest.raises(TypeError, match="without a time stamp in its _mark slot"):
+        y.backward()
