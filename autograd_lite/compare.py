@@ -742,7 +742,7 @@ class Comparison:
 
     @property
     def ok(self) -> bool:
-        return self.relative <= self.tolerance  # False for NaN
+        return bool(self.relative <= self.tolerance)  # False for NaN; a bool, not NumPy's
 
     @property
     def where(self) -> str:
@@ -770,7 +770,7 @@ class Comparison:
             "relative": _json_number(self.relative),
             "size": _json_number(self.size),
             "tolerance": self.tolerance,
-            "index": list(self.index),
+            "index": [int(i) for i in self.index],
             "value": _json_number(self.value),
             "reference": _json_number(self.reference),
             "ok": self.ok,

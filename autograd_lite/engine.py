@@ -4,7 +4,9 @@ Every node kind (the scalar ``Value``, the array ``Tensor``) plugs into this mod
 having these attributes:
 
 ``data``
-    the number (a float, or an ndarray) computed by the forward pass;
+    the number (a float, or an ndarray) computed by the forward pass: a property over the
+    slot ``_data``, which the engine reads (a slot is the fastest attribute Python has);
+    assigning ``data`` on a leaf records when it changed (see *Changed data* below);
 ``grad``
     the gradient of the output with respect to this node (``None`` until one arrives);
 ``op``
@@ -19,8 +21,9 @@ having these attributes:
 ``parents``
     that tuple, in argument order (the public name);
 ``_mark``
-    a slot for the walk's bookkeeping (it writes its own token there to remember which
-    nodes it has found); ``None`` at creation;
+    a slot for bookkeeping, always an int. On an operation's output: ``clock[0]`` when it
+    was made (the walk then writes its own token there, to remember which nodes it has
+    found). On a leaf: ``0``, or the time its data was last assigned (:func:`tick`);
 
 and a boolean ``requires_grad``: false for constants, whose gradient nobody needs. A
 node kind without constants says so with a class attribute ``requires_grad = True``
@@ -35,6 +38,19 @@ The backward pass is a sequence of *steps*, one per edge of the graph: the gradi
 node times the local derivative of that node with respect to one input, added to the
 input's gradient. :func:`backward` runs them; presentation code (the stepper, the
 renderer) passes an ``observer`` and sees the very same steps as :class:`Step` records.
+
+Changed data. The rules read the inputs' data when backward runs, not when the forward
+pass ran, so a leaf whose data is assigned in between (``x.data = 5.0`` after ``y = x * x``)
+would silently give a gradient that mixes old and new numbers. As PyTorch's version
+counters do, the engine refuses that: ``clock`` counts time; assigning a leaf's ``data``
+stamps the leaf with a new :func:`tick`, every operation's output is stamped with the time
+it was made, and the walk raises :class:`DataChangedError` when an operation whose rules
+read their inputs (``Op.reads_inputs``) has a leaf input stamped later than itself. The
+check costs one comparison per leaf input, nothing per node made. A walk that passes
+re-stamps the nodes it visits with its own token (a fresh tick), so running backward
+again later is checked against changes made since. Not seen: NumPy edits in place
+(``t.data[0] = 1.0``; call ``t.mark_data_changed()`` after them, as the optimizers do),
+and assignments to the data of a computed (non-leaf) node.
 
 Forward mode (:func:`push_tangents`) reads the chain rule the other way: tangents move
 from chosen inputs towards the output along the same topological order, through each
@@ -66,6 +82,9 @@ __all__ = [
     "grad_mode",
     "zero_grad",
     "sum_to_shape",
+    "DataChangedError",
+    "clock",
+    "tick",
     "push_tangents",
 ]
 
@@ -87,6 +106,10 @@ class Op:
     the engine then sums each contribution back to its input's shape (one explicit
     step, see :func:`sum_to_shape`), so the rules themselves need not.
 
+    ``reads_inputs=False`` marks ops whose rules never read their inputs' data (``a + b``:
+    each input gets ``g``), so changing an input's data after the op ran does not change
+    the gradient and backward need not refuse it (see *Changed data* above).
+
     ``tangent`` is the forward-mode rule (:func:`push_tangents`):
     ``tangent(ts, out, *inputs)`` returns the tangent of the output, the Jacobian-vector
     product, from ``ts[i]``, the tangent of input ``i`` (``None`` where it is zero). Ops
@@ -96,7 +119,15 @@ class Op:
     shape ops and products give their own.
     """
 
-    __slots__ = ("name", "rules", "formulas", "explanation", "broadcasts", "tangent")
+    __slots__ = (
+        "name",
+        "rules",
+        "formulas",
+        "explanation",
+        "broadcasts",
+        "reads_inputs",
+        "tangent",
+    )
 
     def __init__(
         self,
@@ -106,6 +137,7 @@ class Op:
         explanation: str = "",
         *,
         broadcasts: bool = False,
+        reads_inputs: bool = True,
         tangent: Rule | None = None,
     ) -> None:
         self.name = name
@@ -113,6 +145,7 @@ class Op:
         self.formulas: tuple[str, ...] = tuple(formulas)
         self.explanation = explanation
         self.broadcasts = broadcasts
+        self.reads_inputs = reads_inputs
         self.tangent = tangent
 
     def __repr__(self) -> str:
@@ -123,6 +156,7 @@ class Node(Protocol):
     """What the engine needs from a node kind."""
 
     data: Any
+    _data: Any
     grad: Any
     op: Op | None
     _a: Any
@@ -192,7 +226,7 @@ class Step:
         """The local derivative d node / d input for scalar nodes (the rule with g = 1)."""
         parents = self.node.parents
         rule = self.op.rules[self.position]
-        return rule(1.0, self.node.data, *[p.data for p in parents])
+        return rule(1.0, self.node._data, *[p._data for p in parents])
 
 
 # ----------------------------------------------------------------------------- grad mode
@@ -245,6 +279,54 @@ def enable_grad() -> Any:
     return _set_grad_enabled(True)
 
 
+# ----------------------------------------------------------------------------- changed data
+
+#: The engine's time: ``clock[0]`` only grows. A node made now is stamped ``clock[0]``; a
+#: leaf whose data is assigned is stamped with a new :func:`tick`. It starts past 256 so
+#: that every tick is a new int object (the walk compares its token by identity).
+clock: list[int] = [1000]
+
+
+def tick() -> int:
+    """A new time, later than every stamp so far: what a leaf records when its data changes."""
+    now = clock[0] + 1
+    clock[0] = now
+    return now
+
+
+def _walk_token() -> int:
+    # A fresh tick for the walk to mark the nodes it expands with. The clock moves one
+    # further, so no node made later holds this very object (nodes made now are stamped
+    # with clock[0]); a mark that is a walk's token also says when the node was checked.
+    token = clock[0] + 1
+    clock[0] = token + 1
+    return token
+
+
+class DataChangedError(RuntimeError):
+    """Backward found a leaf whose data was assigned after it was used in the graph."""
+
+
+def _changed_after_use(leaf: Any, node: Any, made: Any, root: Any) -> None:
+    """Raise :class:`DataChangedError`, unless ``node``'s rules never read input data."""
+    if not node.op.reads_inputs:
+        return
+    node._mark = made  # unchecked: the next walk must find the change again
+    if leaf.label:
+        what = f"{leaf.label}.data"
+    else:
+        kind = type(leaf).__name__
+        shape = getattr(leaf._data, "shape", ())
+        what = f"the data of a leaf {kind}" + (f" of shape {shape}" if shape else "")
+    target = root.label or f"this {type(root).__name__}"
+    raise DataChangedError(
+        f"{what} was changed after it was used to compute {target} (by a {node.op.name!r} "
+        f"node), so its gradient would mix old and new numbers; recompute {target} from "
+        "the new data before calling backward (change data between backward and the next "
+        "forward pass, as an optimizer step does)"
+    )
+
+
 # ----------------------------------------------------------------------------- the algorithm
 
 
@@ -279,43 +361,84 @@ def _walk(root: Any, stop: frozenset[Any] | set[Any], leaves: list[Any] | None =
     a set or dict of the expanded nodes. The walk runs to its end before any rule or
     observer runs, so walks never overlap (two threads running backward on one graph
     at once are not supported: they would also race on ``.grad``).
+
+    Leaves keep their own ``_mark`` (when their data last changed), so the walk never
+    writes there; it remembers the leaves it has listed in a set. Before overwriting an
+    operation's mark (the time it was made) it compares it with the marks of its leaf
+    inputs: a leaf changed since raises :class:`DataChangedError` (see the module doc).
     """
-    expanded = object()  # this walk's token: `node._mark is expanded`
+    expanded = _walk_token()  # this walk's token: `node._mark is expanded`
+    node = parent = None
     with_leaves = leaves is not None
+    listed: set[int] = set()  # ids of the leaves already appended to `leaves`
     order: list[Any] = []
     stack: list[Any] = [root]
     pop, push, emit = stack.pop, stack.append, order.append
-    while stack:
-        node = pop()
-        if node is None:  # marker: the node below it has all its parents emitted
-            emit(pop())
-            continue
-        if node._mark is expanded:
-            continue
-        node._mark = expanded
-        if node.op is None or (stop and node in stop):
-            if with_leaves and node.requires_grad:
-                leaves.append(node)  # type: ignore[union-attr]
-            continue
-        push(node)
-        push(None)
-        # Parents go on the stack in argument order (so the last is expanded first),
-        # read from the two input slots without building a tuple (see the module doc).
-        parent = node._a
-        if parent is None:  # more than two inputs: all of them are in _b
-            for parent in node._b:
-                if parent._mark is not expanded and (with_leaves or parent.op is not None):
+    try:
+        while stack:
+            node = pop()
+            if node is None:  # marker: the node below it has all its parents emitted
+                emit(pop())
+                continue
+            if node.op is None:  # a leaf: only pushed when leaves are listed (or the root)
+                if with_leaves and node.requires_grad and id(node) not in listed:
+                    listed.add(id(node))
+                    leaves.append(node)  # type: ignore[union-attr]
+                continue
+            made = node._mark  # when the node was made (or last checked by a walk)
+            if made is expanded:
+                continue
+            node._mark = expanded
+            if stop and node in stop:
+                if with_leaves and node.requires_grad:
+                    leaves.append(node)  # type: ignore[union-attr]
+                continue
+            push(node)
+            push(None)
+            # Parents go on the stack in argument order (so the last is expanded first),
+            # read from the two input slots without building a tuple (see the module doc).
+            # A leaf input is checked for a change of its data since this node was made.
+            parent = node._a
+            if parent is None:  # more than two inputs: all of them are in _b
+                for parent in node._b:
+                    mark = parent._mark
+                    if mark is not expanded:  # never true of a leaf: it keeps its stamp
+                        if parent.op is not None:
+                            push(parent)
+                            continue
+                        if mark > made:
+                            _changed_after_use(parent, node, made, root)
+                        if with_leaves:
+                            push(parent)
+                continue
+            mark = parent._mark
+            if mark is not expanded:  # never true of a leaf: it keeps its stamp
+                if parent.op is not None:
                     push(parent)
-            continue
-        if parent._mark is not expanded and (with_leaves or parent.op is not None):
-            push(parent)
-        parent = node._b
-        if (
-            parent is not None
-            and parent._mark is not expanded
-            and (with_leaves or parent.op is not None)
-        ):
-            push(parent)
+                else:
+                    if mark > made:
+                        _changed_after_use(parent, node, made, root)
+                    if with_leaves:
+                        push(parent)
+            parent = node._b
+            if parent is not None:
+                mark = parent._mark
+                if mark is not expanded:
+                    if parent.op is not None:
+                        push(parent)
+                    else:
+                        if mark > made:
+                            _changed_after_use(parent, node, made, root)
+                        if with_leaves:
+                            push(parent)
+    except TypeError:
+        if any(n is not None and not isinstance(n._mark, int) for n in (node, parent)):
+            raise TypeError(
+                f"a {type(node).__name__} node without a time stamp in its _mark slot: a node "
+                "kind must set _mark to engine.clock[0] when it makes an op's output and to "
+                "0 for a leaf (see engine, Changed data)"
+            ) from None
+        raise
     return order
 
 
@@ -398,32 +521,32 @@ def _backward(
             a, b = node._a, node._b
             if not op.broadcasts:
                 if a is not None and b is not None:  # two inputs
-                    x, y = a.data, b.data
+                    x, y = a._data, b._data
                     if every_input or a.requires_grad:
-                        c = rules[0](upstream, node.data, x, y)
+                        c = rules[0](upstream, node._data, x, y)
                         g = a.grad
                         a.grad = c if g is None else g + c
                     if every_input or b.requires_grad:
-                        c = rules[1](upstream, node.data, x, y)
+                        c = rules[1](upstream, node._data, x, y)
                         g = b.grad
                         b.grad = c if g is None else g + c
                     continue
                 if a is not None:  # one input
                     if every_input or a.requires_grad:
-                        c = rules[0](upstream, node.data, a.data)
+                        c = rules[0](upstream, node._data, a._data)
                         g = a.grad
                         a.grad = c if g is None else g + c
                     continue
             elif a is not None and b is not None:  # two inputs, perhaps broadcast
-                x, y = a.data, b.data
+                x, y = a._data, b._data
                 if a.requires_grad:
-                    c = rules[0](upstream, node.data, x, y)
+                    c = rules[0](upstream, node._data, x, y)
                     if c.shape != x.shape:
                         c = sum_to_shape(c, x.shape)
                     g = a.grad
                     a.grad = c if g is None else g + c
                 if b.requires_grad:
-                    c = rules[1](upstream, node.data, x, y)
+                    c = rules[1](upstream, node._data, x, y)
                     if c.shape != y.shape:
                         c = sum_to_shape(c, y.shape)
                     g = b.grad
@@ -431,20 +554,20 @@ def _backward(
                 continue
             elif a is not None:  # one input, perhaps broadcast
                 if a.requires_grad:
-                    x = a.data
-                    c = rules[0](upstream, node.data, x)
+                    x = a._data
+                    c = rules[0](upstream, node._data, x)
                     if c.shape != x.shape:
                         c = sum_to_shape(c, x.shape)
                     g = a.grad
                     a.grad = c if g is None else g + c
                 continue
-            out = node.data  # more than two inputs, all in _b
-            inputs = [p.data for p in b]
+            out = node._data  # more than two inputs, all in _b
+            inputs = [p._data for p in b]
             for parent, rule in zip(b, rules):
                 if parent.requires_grad:
                     c = rule(upstream, out, *inputs)
-                    if op.broadcasts and c.shape != parent.data.shape:
-                        c = sum_to_shape(c, parent.data.shape)
+                    if op.broadcasts and c.shape != parent._data.shape:
+                        c = sum_to_shape(c, parent._data.shape)
                     g = parent.grad
                     parent.grad = c if g is None else g + c
     finally:
@@ -472,7 +595,7 @@ def _propagate(
     if create_graph:
         out, inputs = node, parents
     else:
-        out, inputs = node.data, tuple(p.data for p in parents)
+        out, inputs = node._data, tuple(p._data for p in parents)
     for position, parent in enumerate(parents):
         if not parent.requires_grad:
             continue
@@ -480,8 +603,8 @@ def _propagate(
         summed_from = None
         if op.broadcasts:
             full_shape = tuple(contribution.shape)
-            contribution = sum_to_shape(contribution, parent.data.shape)
-            if full_shape != parent.data.shape:
+            contribution = sum_to_shape(contribution, parent._data.shape)
+            if full_shape != parent._data.shape:
                 summed_from = full_shape
         before = parent.grad
         parent.grad = contribution if before is None else before + contribution

@@ -27,6 +27,7 @@
   const computed = new Array(nodes.length).fill(false); // forward value shown?
   const grad = new Array(nodes.length).fill(null); // index into what to show: text
   const gradExact = new Array(nodes.length).fill(null);
+  const gradShort = new Array(nodes.length).fill(null); // an array's norm, for the picture
   let selected = null; // index of the node whose record is shown
   let asking = false; // quiz: waiting for an answer
   const score = { right: 0, asked: 0 };
@@ -37,6 +38,7 @@
       computed[i] = nodes[i].op === null; // leaves are known before the forward pass
       grad[i] = null;
       gradExact[i] = null;
+      gradShort[i] = null;
     }
     position = 0;
   }
@@ -45,12 +47,14 @@
     for (let i = 0; i < nodes.length; i++) {
       grad[i] = nodes[i].grad0;
       gradExact[i] = nodes[i].grad0_x;
+      gradShort[i] = nodes[i].grad0_short;
     }
   }
 
   function clearGradients() {
     grad.fill(null);
     gradExact.fill(null);
+    gradShort.fill(null);
   }
 
   // Apply position p -> p + 1; returns the node that changed.
@@ -65,6 +69,7 @@
     const step = steps[p - F];
     grad[step.input] = step.after;
     gradExact[step.input] = step.after_x;
+    gradShort[step.input] = step.after_short;
     return step.input;
   }
 
@@ -80,10 +85,32 @@
     const step = steps[p - F];
     grad[step.input] = step.before;
     gradExact[step.input] = step.before_x;
+    gradShort[step.input] = step.before_short;
     return step.input;
   }
 
   // ---------------------------------------------------------------- the picture
+
+  // The data and grad fields of each node are HTML text laid over the picture (in the
+  // picture's own units: see layoutGraph). A browser repaints the whole of a large SVG
+  // when one of its texts changes, but only the few pixels of a changed span, so the
+  // picture itself never changes after loading: a step redraws two spans and the overlay.
+  const fields = document.createElement("div");
+  fields.id = "fields";
+  if (svg) svg.parentNode.appendChild(fields);
+
+  function fieldSpan(text, id) {
+    const span = document.createElement("span");
+    span.id = id;
+    span.className = "field";
+    span.style.left = text.getAttribute("x") + "px";
+    span.style.top = text.getAttribute("y") + "px";
+    span.style.fontSize = (text.getAttribute("font-size") || "11") + "px";
+    span.textContent = text.textContent;
+    text.setAttribute("visibility", "hidden");
+    fields.appendChild(span);
+    return span;
+  }
 
   const views = nodes.map((node, i) => {
     const group = data.summary ? null : document.getElementById("v" + i);
@@ -92,8 +119,11 @@
     const gradText = texts.filter((t) => t.textContent.startsWith("grad ")).pop() || null;
     const before = gradText ? texts.slice(0, texts.indexOf(gradText)) : texts;
     const dataText = before.filter((t) => t.textContent.startsWith("data ")).pop() || null;
-    group.dataset.index = String(i);
-    return { group: group, dataText: dataText, gradText: gradText };
+    return {
+      group: group,
+      dataSpan: dataText ? fieldSpan(dataText, "d" + i) : null,
+      gradSpan: gradText ? fieldSpan(gradText, "g" + i) : null,
+    };
   });
 
   // Boxes of the summary: which nodes each one stands for.
@@ -109,15 +139,15 @@
     const view = views[i];
     if (!view) return;
     const node = nodes[i];
-    if (view.dataText) view.dataText.textContent = "data " + (computed[i] ? node.data : "?");
-    if (view.gradText) view.gradText.textContent = "grad " + shortGrad(grad[i]);
-    view.group.classList.toggle("pending", !computed[i]);
-    const exact = gradExact[i];
-    view.group.dataset.grad = exact === null ? "" : JSON.stringify(exact);
-    view.group.classList.toggle(
-      "complete",
-      position > F && grad[i] !== null && node.takes_part && isComplete(i)
-    );
+    const complete = position > F && grad[i] !== null && node.takes_part && isComplete(i);
+    for (const span of [view.dataSpan, view.gradSpan]) {
+      if (!span) continue;
+      span.classList.toggle("pending", !computed[i]);
+      span.classList.toggle("complete", complete);
+    }
+    const shown = computed[i] ? node.data_short || node.data : "?";
+    if (view.dataSpan) view.dataSpan.textContent = "data " + shown;
+    if (view.gradSpan) view.gradSpan.textContent = "grad " + shortGrad(gradShort[i] || grad[i]);
   }
 
   // Has node i received all its gradient at the current position?
@@ -143,7 +173,7 @@
     const inputs = nodes[step.node].inputs;
     let count = 0;
     for (let q = 0; q < step.pos; q++) if (inputs[q] === step.input) count += 1;
-    return document.getElementById("e" + step.node + "-" + count);
+    return document.getElementById("e" + step.node + "-" + step.input + "-" + count);
   }
 
   function blockEdge(step) {
@@ -153,26 +183,85 @@
     return document.getElementById(from + "-" + to.slice(1));
   }
 
-  // Points along an SVG path, from its end back to its start.
-  function reversedPoints(path, count) {
-    const length = path.getTotalLength();
-    const points = [];
-    for (let n = count; n >= 0; n--) points.push(path.getPointAtLength((length * n) / count));
+  // Points along a Graphviz edge, from its end back to its start. Graphviz writes each
+  // edge as "M x,y C x,y x,y x,y ...": cubic Bezier curves, evaluated here from the
+  // path's text (asking the browser for the geometry would make it lay out the whole
+  // picture again after every change). Cached per edge.
+  const pointCache = new Map();
+  function reversedPoints(path) {
+    const cached = pointCache.get(path);
+    if (cached) return cached;
+    const numbers = (path.getAttribute("d").match(/-?\d*\.?\d+(?:e-?\d+)?/gi) || []).map(Number);
+    const corners = [];
+    for (let k = 0; k + 1 < numbers.length; k += 2) corners.push({ x: numbers[k], y: numbers[k + 1] });
+    const points = corners.length ? [corners[0]] : [];
+    for (let k = 1; k + 2 < corners.length; k += 3) {
+      const [a, b, c, d] = [corners[k - 1], corners[k], corners[k + 1], corners[k + 2]];
+      for (let n = 1; n <= 8; n++) {
+        const t = n / 8;
+        const u = 1 - t;
+        points.push({
+          x: u * u * u * a.x + 3 * u * u * t * b.x + 3 * u * t * t * c.x + t * t * t * d.x,
+          y: u * u * u * a.y + 3 * u * u * t * b.y + 3 * u * t * t * c.y + t * t * t * d.y,
+        });
+      }
+    }
+    points.reverse();
+    pointCache.set(path, points);
     return points;
   }
 
-  let arrowLayer = null;
-  function clearArrow() {
-    if (arrowLayer) arrowLayer.remove();
-    arrowLayer = null;
-    for (const element of document.querySelectorAll(".on-path, .flow-from, .flow-to, .fwd")) {
-      element.classList.remove("on-path", "flow-from", "flow-to", "fwd");
+  // The box of a node or summary block, from its outline's corners (no layout needed).
+  function boxOf(group) {
+    const outline = group.querySelector("polygon, ellipse");
+    if (!outline) return null;
+    if (outline.tagName === "ellipse") {
+      const [cx, cy, rx, ry] = ["cx", "cy", "rx", "ry"].map((a) => Number(outline.getAttribute(a)));
+      return { x: cx - rx, y: cy - ry, width: 2 * rx, height: 2 * ry };
     }
+    const numbers = outline.getAttribute("points").trim().split(/[ ,]+/).map(Number);
+    const xs = numbers.filter((_, k) => k % 2 === 0);
+    const ys = numbers.filter((_, k) => k % 2 === 1);
+    const x = Math.min(...xs);
+    const y = Math.min(...ys);
+    return { x: x, y: y, width: Math.max(...xs) - x, height: Math.max(...ys) - y };
   }
 
+  let arrowLayer = null;
+  let marks = null;
+  function clearArrow() {
+    if (arrowLayer) arrowLayer.remove();
+    if (marks) marks.remove();
+    arrowLayer = null;
+    marks = null;
+  }
+
+  // Outline a node or box on the overlay: the input receiving gradient (flow-to), the
+  // node it comes from (flow-from), the operation (on-path), the value computed (fwd).
   function mark(id, name) {
     const element = document.getElementById(id);
-    if (element) element.classList.add(name);
+    const box = element && boxOf(element);
+    if (!box || !overlayGroup) return;
+    if (!marks) {
+      marks = document.createElementNS(svgNS, "g");
+      marks.setAttribute("id", "marks");
+      overlayGroup.insertBefore(marks, overlayGroup.firstChild);
+    }
+    const shape = document.createElementNS(svgNS, name === "on-path" ? "ellipse" : "rect");
+    if (name === "on-path") {
+      shape.setAttribute("cx", String(box.x + box.width / 2));
+      shape.setAttribute("cy", String(box.y + box.height / 2));
+      shape.setAttribute("rx", String(box.width / 2));
+      shape.setAttribute("ry", String(box.height / 2));
+    } else {
+      shape.setAttribute("x", String(box.x));
+      shape.setAttribute("y", String(box.y));
+      shape.setAttribute("width", String(box.width));
+      shape.setAttribute("height", String(box.height));
+    }
+    shape.setAttribute("class", name);
+    shape.setAttribute("data-for", id);
+    marks.appendChild(shape);
   }
 
   // The current step as an arrow from the output side to the input, with its contribution.
@@ -196,7 +285,7 @@
     if (!svg) return;
     if (!paths.length) return labelInside(step);
     let points = [];
-    for (const path of paths) points = points.concat(reversedPoints(path, 24));
+    for (const path of paths) points = points.concat(reversedPoints(path));
     const layer = document.createElementNS(svgNS, "g");
     layer.setAttribute("id", "flow");
     const line = document.createElementNS(svgNS, "polyline");
@@ -209,9 +298,9 @@
     label.setAttribute("x", String(middle.x));
     label.setAttribute("y", String(middle.y - 6));
     label.setAttribute("class", "flow-label");
-    label.textContent = "+= " + step.contribution;
+    label.textContent = "+= " + (step.contribution_short || step.contribution);
     layer.appendChild(label);
-    svg.querySelector("g.graph").appendChild(layer);
+    overlayGroup.appendChild(layer);
     arrowLayer = layer;
   }
 
@@ -219,21 +308,39 @@
   function labelInside(step) {
     const box = document.getElementById(nodes[step.input].block || "v" + step.input);
     if (!box) return;
-    const bounds = box.getBBox();
+    const bounds = boxOf(box);
+    if (!bounds) return;
     const layer = document.createElementNS(svgNS, "g");
     layer.setAttribute("id", "flow");
     const label = document.createElementNS(svgNS, "text");
     label.setAttribute("x", String(bounds.x + bounds.width / 2));
     label.setAttribute("y", String(bounds.y + bounds.height + 14));
     label.setAttribute("class", "flow-label");
-    label.textContent = "+= " + step.contribution + " (inside)";
+    label.textContent = "+= " + (step.contribution_short || step.contribution) + " (inside)";
     layer.appendChild(label);
-    svg.querySelector("g.graph").appendChild(layer);
+    overlayGroup.appendChild(layer);
     arrowLayer = layer;
   }
 
-  function addArrowHead() {
+  // The arrow is drawn on a transparent picture of its own laid over the graph, so that
+  // its animation repaints only itself, not the whole graph.
+  let overlay = null;
+  let overlayGroup = null;
+  function addOverlay() {
     if (!svg) return;
+    overlay = document.createElementNS(svgNS, "svg");
+    overlay.setAttribute("id", "overlay");
+    overlay.setAttribute("viewBox", svg.getAttribute("viewBox"));
+    overlay.setAttribute("aria-hidden", "true");
+    overlayGroup = document.createElementNS(svgNS, "g");
+    const graph = svg.querySelector("g.graph");
+    if (graph) overlayGroup.setAttribute("transform", graph.getAttribute("transform"));
+    overlay.appendChild(overlayGroup);
+    svg.parentNode.insertBefore(overlay, fields); // under the fields, over the picture
+    addArrowHead();
+  }
+
+  function addArrowHead() {
     const defs = document.createElementNS(svgNS, "defs");
     const marker = document.createElementNS(svgNS, "marker");
     marker.setAttribute("id", "flow-head");
@@ -248,7 +355,7 @@
     head.setAttribute("class", "flow-head");
     marker.appendChild(head);
     defs.appendChild(marker);
-    svg.insertBefore(defs, svg.firstChild);
+    overlay.insertBefore(defs, overlay.firstChild);
   }
 
   // ---------------------------------------------------------------- panels
@@ -352,7 +459,7 @@
       focus = document.getElementById("v" + forward[position - 1]);
     }
     if (data.summary) updateBlocks(everything ? new Set(nodes.keys()) : changed);
-    if (focus) keepInView(focus);
+    if (focus) requestAnimationFrame(() => keepInView(focus)); // reads layout once it is done
     drawPanels();
   }
 
@@ -517,8 +624,20 @@
       );
       scale = Math.max(0.6, Math.min(2, room));
     }
-    svg.setAttribute("width", String(natural.width * scale));
-    svg.setAttribute("height", String(natural.height * scale));
+    for (const picture of [svg, overlay]) {
+      picture.setAttribute("width", String(natural.width * scale));
+      picture.setAttribute("height", String(natural.height * scale));
+    }
+    // The fields sit where the picture's texts were: picture units, shifted as the
+    // graph's group is (translate), scaled as the picture is displayed.
+    const view = svg.viewBox.baseVal;
+    const factor = view && view.width ? (natural.width * scale) / view.width : scale;
+    const graph = svg.querySelector("g.graph");
+    const shift = /translate\(\s*([-\d.]+)[ ,]+([-\d.]+)\s*\)/.exec(
+      graph ? graph.getAttribute("transform") || "" : ""
+    );
+    const [dx, dy] = shift ? [Number(shift[1]), Number(shift[2])] : [0, 0];
+    fields.style.transform = "scale(" + factor + ") translate(" + dx + "px, " + dy + "px)";
   }
 
   function init() {
@@ -526,7 +645,7 @@
     document.title = data.title;
     $("slider").max = String(last);
     $("equations").hidden = !data.network;
-    addArrowHead();
+    addOverlay();
     resetState();
     drawAll();
     if (data.summary) updateBlocks(new Set(nodes.keys()));

@@ -6,8 +6,9 @@ of its graph into one HTML file that needs nothing else: the script
 (``explorer.js``, kept beside this module), the styles (``explorer.css``) and the
 picture are put inside it, so it works from ``file://``, offline and as an e-mail
 attachment. :class:`Explorer` wraps a page for Jupyter (``_repr_html_``) and saves it.
-Most people call :func:`autograd_lite.viz.explorer`, which draws the graph and builds
-the Stepper.
+Most people call :func:`autograd_lite.viz.explorer`, which draws the graph (the
+renderer is the only module that imports Graphviz) and asks :func:`stepper_for` here for
+the Stepper; this module imports neither the renderer nor Graphviz.
 
 Everything the page shows comes from Python: each step's gradients before and after
 (as the engine recorded them), the stepper's text for it, the numbers of the closed
@@ -15,7 +16,14 @@ form. The script only chooses which of these to show, so the page cannot disagre
 ``backward()``. All of it travels as JSON in a ``<script type="application/json">``
 element with ``<``, ``>`` and ``&`` escaped, and the script puts text on the page with
 ``textContent`` only, so a label such as ``<img src=x onerror=alert(1)>`` is shown as
-those characters and never runs.
+those characters and never runs; the page's content security policy lets only its own
+script run (by its hash) and fetch nothing.
+
+The picture is never changed after the page loads: a large SVG is repainted whole when
+one of its texts changes, which made a step on a graph of 1,000 values take hundreds of
+milliseconds. Each node's data and grad fields are HTML text laid over the picture, and
+the step's arrow and outlines are drawn on a transparent overlay, so a step redraws a
+few small things (see ``benchmarks/bench_explorer.py``).
 """
 
 from __future__ import annotations
@@ -27,26 +35,29 @@ import json
 import math
 import os
 import re
-import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .files import atomic_write
+from .naming import Example, NetworkGraph
 from .stepper import Stepper, StepView, argument_name, format_number, format_value
 
-__all__ = ["Explorer", "network_roles", "page"]
+__all__ = ["Explorer", "is_stepper", "network_roles", "page", "stepper_for", "summary_blocks"]
 
 # Arrays with more numbers than this travel as text only (their summary), not as numbers.
 _MAX_NUMBERS = 64
 
 
 # ----------------------------------------------------------------------------- the adapter
-# What the page needs from the stepper's naming and text, in one place: the names of
-# nodes, the text of a step, and the roles of a network's nodes (read from their names).
+# What the page takes from the stepper, in one place: the names of nodes (made by
+# autograd_lite.naming, as in the terminal and the pictures), the text of a step (the
+# terminal's), and the roles of a network's nodes (read from the literature's names that
+# naming gives them: w^l_jk, b^l_j, z^l_j, a^l_j, x_k, y_j, C).
 
 
 def _node_name(stepper: Stepper, node: Any) -> str:
@@ -121,6 +132,48 @@ def network_roles(stepper: Stepper) -> dict[Any, dict[str, Any]] | None:
     return roles
 
 
+def is_stepper(subject: Any) -> bool:
+    return isinstance(subject, Stepper)
+
+
+def stepper_for(
+    subject: Any,
+    x: Any = None,
+    y: Any = None,
+    *,
+    cost: str = "quadratic",
+    activation: str | None = None,
+    output_activation: str | None = None,
+    gradient: Any = None,
+    constants: Iterable[Any] = (),
+    title: str | None = None,
+) -> tuple[Stepper, bool, str | None]:
+    """The Stepper a page shows for ``subject`` (see :func:`autograd_lite.viz.explorer`),
+    whether the page made it (and must close it), and the page's title.
+
+    ``subject`` is a Stepper (handed over as it is), a network described by
+    :func:`autograd_lite.naming.build_network` (or its graph), a network with an example
+    ``x`` and target ``y``, or a ``Value`` / ``Tensor`` root.
+    """
+    if isinstance(subject, Stepper):
+        return subject, False, title
+    if isinstance(subject, (Example, NetworkGraph)):
+        network = subject.graph if isinstance(subject, Example) else subject
+        if title is None and isinstance(subject, Example):
+            title = f"{subject.describe()} = {format_number(network.root.data)}"
+        return Stepper.for_graph(network), True, title
+    if hasattr(subject, "trace") and hasattr(subject, "get_weights"):
+        if x is None or y is None:
+            raise ValueError("explorer on a network needs an example x and a target y")
+        stepper = Stepper.for_mlp(
+            subject, x, y, cost=cost, activation=activation, output_activation=output_activation
+        )
+        if title is None and stepper.graph is not None:
+            title = f"{stepper.graph.title} = {format_number(np.sum(stepper.root.data))}"
+        return stepper, True, title
+    return Stepper(subject, gradient, constants=list(constants)), True, title
+
+
 # ----------------------------------------------------------------------------- numbers
 
 
@@ -139,6 +192,27 @@ def _number(x: Any) -> Any:
         return [_number(v) for v in x]
     value = float(x)
     return value if math.isfinite(value) else str(value)
+
+
+def _short(x: Any) -> str | None:
+    """What the picture shows of an array (its norm), where the whole would not fit; None
+    for numbers, shown whole."""
+    if hasattr(x, "data") and hasattr(x, "parents"):
+        x = x.data
+    if not isinstance(x, np.ndarray) or x.size <= 1:
+        return None
+    with np.errstate(all="ignore"):
+        norm = float(np.linalg.norm(x.ravel().astype(np.float64)))
+    return f"{x.shape} norm {format_number(norm)}"
+
+
+def _add_short(record: dict[str, Any], **values: Any) -> None:
+    """Add the picture's short forms of arrays (only arrays have one: it keeps pages of
+    scalar graphs small)."""
+    for key, value in values.items():
+        short = _short(value)
+        if short is not None:
+            record[key] = short
 
 
 def _scalar(x: Any) -> float | None:
@@ -324,7 +398,7 @@ def _data(
     *,
     title: str,
     blocks: Mapping[Any, str] | None,
-    position: int,
+    position: int | None,
 ) -> dict[str, Any]:
     order = stepper.names.order
     index = {node: i for i, node in enumerate(order)}
@@ -362,6 +436,7 @@ def _data(
         }
         if isinstance(node.data, np.ndarray):
             record["shape"] = list(node.data.shape)
+            _add_short(record, data_short=node.data, grad0_short=start)
         if roles is not None:
             record["role"] = roles[node]
         if network is not None:
@@ -374,26 +449,31 @@ def _data(
     for view in views:
         step = view.step
         local = view.local_derivative
-        steps.append(
-            {
-                "node": index[step.node],
-                "input": index[step.input],
-                "pos": step.position,
-                "before": format_value(step.before),
-                "after": format_value(step.after),
-                "after_x": _number(step.after),
-                "before_x": _number(step.before),
-                "contribution": format_value(step.contribution),
-                "contribution_x": _number(step.contribution),
-                "local": None if local is None else format_number(local),
-                "upstream": format_value(step.upstream),
-                "text": _step_text(view),
-                "summary": view.summary(),
-                "words": view.explanation,
-                "grad_of": view.grad_of,
-                "bp": network.at_work(view) if network is not None else None,
-            }
+        record = {
+            "node": index[step.node],
+            "input": index[step.input],
+            "pos": step.position,
+            "before": format_value(step.before),
+            "after": format_value(step.after),
+            "after_x": _number(step.after),
+            "before_x": _number(step.before),
+            "contribution": format_value(step.contribution),
+            "contribution_x": _number(step.contribution),
+            "local": None if local is None else format_number(local),
+            "upstream": format_value(step.upstream),
+            "text": _step_text(view),
+            "summary": view.summary(),
+            "words": view.explanation,
+            "grad_of": view.grad_of,
+            "bp": network.at_work(view) if network is not None else None,
+        }
+        _add_short(
+            record,
+            before_short=step.before,
+            after_short=step.after,
+            contribution_short=step.contribution,
         )
+        steps.append(record)
 
     root_text = _node_text(stepper, stepper.root)
     count = len(views)
@@ -415,7 +495,7 @@ def _data(
         ),
         "network": network is not None,
         "summary": blocks is not None,
-        "position": len(forward) + position if position else 0,
+        "position": 0 if position is None else len(forward) + position,
     }
 
 
@@ -436,7 +516,7 @@ def _address_svg(svg: str) -> str:
     Graphviz numbers its groups ``node1``, ``edge3`` in its own order; the names the
     renderer gave (``n4``, ``n4_op``, edges ``n0->n4_op``, summary boxes ``b2``) are in
     each group's ``<title>``. The page needs ids it can compute: ``v4`` (the value n4),
-    ``o4`` (its operation), ``e4-1`` (the edge of argument b into n4's operation),
+    ``o4`` (its operation), ``e4-2-0`` (the first edge from n2 into n4's operation),
     ``r4`` (from the operation to n4), ``k2`` (box b2), ``k0-2`` (between boxes). Two
     edges from the same node into one operation (``x * x``) are numbered in order.
     The XML prologue is dropped: the SVG goes inside HTML.
@@ -462,7 +542,7 @@ def _address_svg(svg: str) -> str:
             if tail_name and head_name and head_name.group(2) and not tail_name.group(2):
                 count = seen.get((tail, head), 0)
                 seen[(tail, head)] = count + 1
-                new_id = f"e{head_name.group(1)}-{count}"
+                new_id = f"e{head_name.group(1)}-{tail_name.group(1)}-{count}"
             elif tail_name and head_name and tail_name.group(2) and not head_name.group(2):
                 new_id = f"r{head_name.group(1)}"
             elif tail_block and head_block:
@@ -525,17 +605,17 @@ def page(
     *,
     title: str | None = None,
     blocks: Mapping[Any, str] | None = None,
-    position: int = 0,
+    position: int | None = None,
 ) -> str:
     """One self-contained HTML page for the backward pass that ``stepper`` recorded.
 
     ``svg`` is the graph as Graphviz drew it (:func:`autograd_lite.viz.draw` piped to
     SVG), its nodes named ``n0, n1, ...`` in the stepper's numbering; ``blocks`` maps
     nodes to the box (its id ``k2``) that stands for them when the picture is a summary.
-    ``position`` > 0 opens the page after that many backward steps (the forward pass
-    done); 0 opens it before the forward pass.
+    The page opens before the forward pass, or, with ``position``, after the forward
+    pass and that many backward steps (where a Stepper stands that hands over).
     """
-    if not 0 <= position <= len(stepper):
+    if position is not None and not 0 <= position <= len(stepper):
         raise ValueError(f"position must be between 0 and {len(stepper)}, got {position}")
     if title is None:
         title = f"backward pass of {_node_text(stepper, stepper.root)}"
@@ -585,7 +665,9 @@ script-src '{script_hash}'; style-src 'unsafe-inline'">
 </header>
 <main>
   <section id="graph" aria-label="computation graph">
+<div id="canvas">
 {svg}
+</div>
   </section>
   <aside id="side">
     <div id="ask" hidden>
@@ -629,13 +711,6 @@ a<sup>l-1</sup><sub>k</sub> &delta;<sup>l</sup><sub>j</sub></li>
 # ----------------------------------------------------------------------------- Jupyter
 
 
-def _umask() -> int:
-    """The process's umask (read by setting it and putting it back at once)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 class Explorer:
     """A page made by :func:`autograd_lite.viz.explorer`: shown inline in Jupyter, saved
     to a file with :meth:`save`.
@@ -659,19 +734,7 @@ class Explorer:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to ``path`` (through a temporary file renamed into place)."""
-        target = Path(path)
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path(".")
-        )
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(self.html)
-            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return target
+        return atomic_write(path, self.html)
 
     def __len__(self) -> int:
         return len(self.html.encode("utf-8"))

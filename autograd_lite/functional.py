@@ -330,13 +330,14 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     return _plain(out, nested), pullback
 
 
-def jacobian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     """The full Jacobian of ``f`` with respect to ``args[argnums]``, in reverse mode.
 
     One backward pass per output element, each seeded with that element's one-hot
     vector, gives one row: the result has shape ``out.shape + x.shape``, and
     ``J[i..., j...]`` is d out[i...] / d x[j...]. Like :func:`grad` it nests. Also
-    called :func:`jacrev`; :func:`jacfwd` gives the same matrix by columns.
+    called :func:`jacrev`; :func:`jacfwd` gives the same matrix by columns. A tuple
+    ``argnums`` gives a tuple of Jacobians, one per listed argument.
 
     >>> import numpy as np
     >>> jacobian(lambda x: x * x)(np.array([1.0, 2.0]))
@@ -345,6 +346,8 @@ def jacobian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     """
 
     def jacobian_f(*args: Any, **kwargs: Any) -> Any:
+        if not isinstance(argnums, int):
+            return tuple(jacobian(f, i)(*args, **kwargs) for i in argnums)
         positions = _positions(argnums, len(args))
         arguments, inputs, nested = _lift_arguments(args, positions, "jacobian")
         (node,) = inputs
@@ -469,12 +472,13 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     return _plain(out, nested), _output_tangent(out, seeds, nested)
 
 
-def jacfwd(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     """The full Jacobian of ``f`` with respect to ``args[argnums]``, in forward mode.
 
     ``f`` is evaluated once; then one tangent pass per input element, each seeded with that
     element's one-hot direction, gives one column. The result has the shape
-    ``out.shape + x.shape`` of :func:`jacrev`, whose matrix it equals.
+    ``out.shape + x.shape`` of :func:`jacrev`, whose matrix it equals (a tuple of them for
+    a tuple ``argnums``).
 
     >>> import numpy as np
     >>> jacfwd(lambda x: x * x)(np.array([1.0, 2.0]))
@@ -483,6 +487,8 @@ def jacfwd(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     """
 
     def jacfwd_f(*args: Any, **kwargs: Any) -> Any:
+        if not isinstance(argnums, int):
+            return tuple(jacfwd(f, i)(*args, **kwargs) for i in argnums)
         positions = _positions(argnums, len(args))
         arguments, inputs, nested = _lift_arguments(args, positions, "jacfwd")
         (node,) = inputs

@@ -59,6 +59,7 @@ __all__ = [
     "Names",
     "build_network",
     "format_number",
+    "number_leaves",
     "numbered_nodes",
     "plain",
     "pretty",
@@ -257,16 +258,18 @@ class Names:
             return ""
         return pretty(self.name(node))
 
+    @property
+    def constants(self) -> list[Any]:
+        """The constants given (numbers written into an expression, targets)."""
+        return list(self._constants)
+
     def is_constant(self, node: Any) -> bool:
-        """True for nodes nobody needs the gradient of: numbers written into an expression
-        (``0.5``, the ``3`` of ``x**3``), targets, and leaves that need no gradient."""
+        """True for nodes nobody needs the gradient of: the ``constants`` given (numbers
+        written into an expression, such as ``0.5`` or the ``3`` of ``x**3``: see
+        :func:`number_leaves`; a network's targets) and leaves that need no gradient."""
         if node in self._constants:
             return True
-        if node.parents:
-            return False
-        if not getattr(node, "requires_grad", True):
-            return True
-        return not self.given(node) and not _is_array_node(node)
+        return not node.parents and not getattr(node, "requires_grad", True)
 
     # -- looking up
 
@@ -329,6 +332,23 @@ class Names:
         if len(text) > MAX_EXPRESSION:
             return f"n{index}", _ATOM
         return text, precedence
+
+
+def number_leaves(root: Any) -> list[Any]:
+    """The unlabelled scalar leaves behind ``root``: in a graph whose variables all have
+    labels (an expression from :func:`autograd_lite.parse.parse_expression`), the numbers
+    written into it, which nobody needs the gradient of.
+
+    >>> from autograd_lite.parse import parse_expression
+    >>> [leaf.data for leaf in number_leaves(parse_expression("x**3 + 0.5", {"x": 2.0}))]
+    [3.0, 0.5]
+    """
+    order, _ = numbered_nodes(root)
+    return [
+        node
+        for node in order
+        if not node.parents and not getattr(node, "label", "") and not _is_array_node(node)
+    ]
 
 
 def _wrap(text: tuple[str, int], precedence: int, strict: bool) -> str:

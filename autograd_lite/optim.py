@@ -80,7 +80,8 @@ class _Slot:
 
     def write(self, new: Array) -> None:
         if self.tensor is not None:
-            np.copyto(self.tensor.data, new, casting="unsafe")
+            np.copyto(self.tensor.data, new, casting="unsafe")  # in place: views stay valid
+            self.tensor.mark_data_changed()  # graphs made before the step refuse backward
             return
         assert self.values is not None
         for p, x in zip(self.values, new.tolist()):

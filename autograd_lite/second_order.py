@@ -180,6 +180,22 @@ def unflatten_parameters(params: Sequence[Any], vector: Any) -> None:
             p.data = np.array(piece, dtype=p.data.dtype)
 
 
+def _restore_parameters(params: Sequence[Any], vector: Any, marks: Sequence[Any]) -> None:
+    """Put back the numbers a graph was built with (laid out as :func:`flatten_parameters`).
+
+    ``marks`` are the parameters' ``_mark`` stamps from when those numbers were set (see
+    :mod:`autograd_lite.engine`, *Changed data*). Writing the data slots and the stamps
+    back makes the parameters exactly what the graph saw, so backward on it is right
+    again; :func:`unflatten_parameters` would mark the data as changed since.
+    """
+    for p, piece, mark in zip(params, _pieces(params, vector), marks):
+        if isinstance(p, Value):
+            p._data = float(piece)
+        else:
+            p._data = np.array(piece, dtype=p.data.dtype)
+        p._mark = mark
+
+
 def flatten_gradients(params: Sequence[Any]) -> Array:
     """Every parameter's gradient in one float64 vector; a missing gradient counts as 0.
 
@@ -834,6 +850,7 @@ class _Problem:
         self.evaluations = 0
         self._graph_at: Array | None = None
         self._graph: list[Any] = []
+        self._marks: list[Any] = []
 
     def _loss_at(self, x: Array) -> Any:
         unflatten_parameters(self.params, x)
@@ -856,11 +873,14 @@ class _Problem:
 
     def _gradient_nodes(self, x: Array) -> list[Any]:
         if self._graph_at is None or not np.array_equal(self._graph_at, x):
-            self._graph = _gradient_graph(self._loss_at(x), self.params)
+            loss = self._loss_at(x)
+            self._marks = [p._mark for p in self.params]  # when the numbers x were set
+            self._graph = _gradient_graph(loss, self.params)
             self._graph_at = np.array(x, dtype=np.float64)
         else:
-            # The backward pass reads the parameters' current numbers: put x back.
-            unflatten_parameters(self.params, x)
+            # The backward pass reads the parameters' current numbers: put x back, the
+            # very numbers the graph was built with, so the graph is valid again.
+            _restore_parameters(self.params, x, self._marks)
         return self._graph
 
     def hessp(self, x: Array, v: Array) -> Array:

@@ -17,11 +17,12 @@ the output and the engine sums each back to its input's shape
 (:func:`~autograd_lite.engine.sum_to_shape`), one visible step.
 
 Numerics follow PyTorch in float64: ``log(0) = -inf``, ``log(-1) = nan``,
-``exp(1000) = inf``, ``1 / 0 = inf``, ``sigmoid(-1000) = 0``. Functions whose ordinary
-inputs give infinities or NaN (exp, log, sqrt, division, powers, the sigmoid and
-softmax family, and every backward pass) return them without NumPy's RuntimeWarnings.
-Plain ``+ - * @`` and ``linear`` stay on NumPy's fastest path: like NumPy, they warn
-only when finite numbers overflow (1e308 * 10).
+``exp(1000) = inf``, ``1 / 0 = inf``, ``sigmoid(-1000) = 0``; a Python int no float can
+hold (``10**400``) rounds to ``inf``, in ``Tensor(...)`` and in arithmetic alike.
+Functions whose ordinary inputs give infinities or NaN (exp, log, sqrt, division, powers,
+the sigmoid and softmax family, and every backward pass) return them without NumPy's
+RuntimeWarnings. Plain ``+ - * @`` and ``linear`` stay on NumPy's fastest path: like
+NumPy, they warn only when finite numbers overflow (1e308 * 10).
 
 >>> x = Tensor([[1.0, -2.0, 3.0]], requires_grad=True)
 >>> loss = (x * x).sum()
@@ -43,6 +44,7 @@ import numpy.typing as npt
 
 from . import engine
 from .engine import Op, grad_mode, input_slots, parents_of
+from .engine import clock as _clock
 from .value import Value
 
 __all__ = [
@@ -124,7 +126,7 @@ def _maximum(x: Any, y: Any) -> Any:
 
 def _data(x: Any) -> Any:
     """The raw array of a Tensor (masks and tie-breaking look at numbers, not nodes)."""
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
@@ -133,7 +135,7 @@ def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
     On a Tensor this is the ``broadcast_to`` op, whose derivative rule is a sum.
     """
     if isinstance(x, Tensor):
-        return _node(_broadcast_array(x.data, shape), (x,), BROADCAST_TO)
+        return _node(_broadcast_array(x._data, shape), (x,), BROADCAST_TO)
     return _broadcast_array(x, shape)
 
 
@@ -170,7 +172,9 @@ def _scatter_add(g: Any, index: Any, shape: tuple[int, ...], repeats: bool) -> A
     """
     if isinstance(g, Tensor):
         return _node(
-            _scatter_add_array(g.data, index, shape, repeats), (g,), _scatter_add_op(index, repeats)
+            _scatter_add_array(g._data, index, shape, repeats),
+            (g,),
+            _scatter_add_op(index, repeats),
         )
     return _scatter_add_array(g, index, shape, repeats)
 
@@ -455,6 +459,7 @@ NEG = Op(
     (lambda g, out, a: -g,),
     ("d(-a)/da = -1",),
     "Negation flips the sign of the gradient.",
+    reads_inputs=False,
 )
 ABS = Op(
     "abs",
@@ -678,6 +683,7 @@ IDENTITY = Op(
     (lambda g, out, a: g,),
     ("d a/da = 1",),
     "The identity passes the gradient unchanged.",
+    reads_inputs=False,
 )
 
 # Ops with parameters (an axis, a slope, an index) are made per parameter. Their rules
@@ -855,7 +861,7 @@ def _where_op(condition: Array) -> Op:
 def _as_array(data: Any) -> Array:
     """``data`` as a float64 or float32 array; a clear TypeError for anything else."""
     if isinstance(data, Tensor):
-        return data.data
+        return data._data
     if type(data) is np.ndarray and data.dtype in _FLOAT_DTYPES:
         return data
     try:
@@ -866,6 +872,12 @@ def _as_array(data: Any) -> Array:
         return array
     if array.dtype.kind in "biuf":  # bools, ints, other floats
         return array.astype(np.float64)
+    if array.dtype.kind == "O" and array.size and all(_is_real(item) for item in array.flat):
+        # Python ints too large for any NumPy integer (10**400): each becomes the nearest
+        # float64, which is infinite, as IEEE conversion (and float(10**40)) does.
+        return np.array([_float_of(item) for item in array.flat]).reshape(array.shape)
+    if array.dtype.kind == "O" and any(isinstance(item, Value) for item in array.flat):
+        raise _value_in_tensor_error()
     described = {"c": "complex", "O": "object", "U": "string", "S": "bytes"}
     kind = described.get(array.dtype.kind, array.dtype.kind)
     raise TypeError(
@@ -873,6 +885,28 @@ def _as_array(data: Any) -> Array:
         f"or ints and bools (converted to float64); got {type(data).__name__} with "
         f"{kind} dtype {array.dtype}"
     )
+
+
+def _value_in_tensor_error() -> TypeError:
+    """What ``Tensor(...)`` says when given Values: the two ways to combine the kinds."""
+    return TypeError(
+        "Tensor(...) takes numbers, not Values: tensor.as_tensor(v) makes a Value a 0-d "
+        "Tensor whose gradient flows back to it (operators do this: t * v), Tensor(v.data) "
+        "makes a constant"
+    )
+
+
+def _is_real(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating))
+
+
+def _float_of(x: Any) -> float:
+    """A real number as a float64: ``inf`` (or ``-inf``) past the largest float, as IEEE
+    rounding says, where Python's ``float(10**400)`` raises ``OverflowError``."""
+    try:
+        return float(x)
+    except OverflowError:
+        return -math.inf if x < 0 else math.inf
 
 
 def _node(data: Any, parents: tuple[Tensor, ...], op: Op) -> Tensor:
@@ -887,10 +921,10 @@ def _node(data: Any, parents: tuple[Tensor, ...], op: Op) -> Tensor:
     per-thread grad mode is read only when some input requires a gradient.
     """
     out: Tensor = _new(Tensor)
-    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out._data = data if type(data) is np.ndarray else np.asarray(data)
     out._grad = None
     out.label = ""
-    out._mark = None
+    out._mark = _clock[0]  # when it was made: backward checks its leaf inputs against it
     count = len(parents)
     if count == 2:
         a, b = parents
@@ -922,10 +956,10 @@ def _node(data: Any, parents: tuple[Tensor, ...], op: Op) -> Tensor:
 def _leaf(data: Any) -> Tensor:
     """A Tensor that records nothing: a constant, or a result outside the graph."""
     out: Tensor = _new(Tensor)
-    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out._data = data if type(data) is np.ndarray else np.asarray(data)
     out._grad = None
     out.label = ""
-    out._mark = None
+    out._mark = 0  # a leaf: its data never changed
     out._a = out._b = None
     out.op = None
     out.requires_grad = False
@@ -946,9 +980,12 @@ def _operand(x: Any, like: Tensor) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (int, float)):
-        return _leaf(np.asarray(x, dtype=like.data.dtype))
+        try:
+            return _leaf(np.asarray(x, dtype=like._data.dtype))
+        except OverflowError:  # an int past the largest float (10**400): inf, as IEEE says
+            return _leaf(np.asarray(_float_of(x), dtype=like._data.dtype))
     if isinstance(x, Value):
-        return _from_value(x, like.data.dtype)
+        return _from_value(x, like._data.dtype)
     return Tensor(x)
 
 
@@ -977,7 +1014,7 @@ TO_VALUE = Op(
 
 def _from_value(x: Value, dtype: Any = np.float64) -> Tensor:
     """The Value ``x`` as a 0-d Tensor node (its gradient flows back to ``x``)."""
-    data = np.asarray(x.data, dtype=dtype if np.dtype(dtype) in _FLOAT_DTYPES else np.float64)
+    data = np.asarray(x._data, dtype=dtype if np.dtype(dtype) in _FLOAT_DTYPES else np.float64)
     return _node(data, (x,), FROM_VALUE)  # type: ignore[arg-type]
 
 
@@ -986,8 +1023,8 @@ def _to_value(g: Any) -> Any:
     backward pass is recorded, so it can be differentiated again)."""
     if isinstance(g, Tensor):
         if g.requires_grad and grad_mode.enabled:
-            return Value(float(g.data), "", (g,), TO_VALUE)
-        return Value(float(g.data))
+            return Value(float(g._data), "", (g,), TO_VALUE)
+        return Value(float(g._data))
     return float(g)
 
 
@@ -1009,26 +1046,26 @@ def as_tensor(x: Any, like: Any = None) -> Tensor:
     if isinstance(x, Value):
         return _from_value(x, dtype)
     if isinstance(x, (int, float)):
-        return _leaf(np.asarray(x, dtype=dtype))
+        return _leaf(np.asarray(_float_of(x), dtype=dtype))
     return Tensor(x)
 
 
 def _unary(function: Any, a: Tensor, op: Op) -> Tensor:
-    """``function(a.data)`` recorded as ``op``; infinities and nan without warnings."""
-    return _node(_quietly(function, a.data), (a,), op)
+    """``function(a._data)`` recorded as ``op``; infinities and nan without warnings."""
+    return _node(_quietly(function, a._data), (a,), op)
 
 
 def _compared(other: Any) -> Any:
     """What a comparison compares against: the numbers of a node, else ``other`` itself."""
-    return other.data if isinstance(other, (Tensor, Value)) else other
+    return other._data if isinstance(other, (Tensor, Value)) else other
 
 
 def _binary(op: Op, ufunc: Any, a: Tensor, b: Tensor, quiet: bool = False) -> Tensor:
     try:
         if quiet:
-            data = _quietly(ufunc, a.data, b.data)
+            data = _quietly(ufunc, a._data, b._data)
         else:
-            data = ufunc(a.data, b.data)
+            data = ufunc(a._data, b._data)
     except ValueError:
         raise ValueError(f"cannot broadcast {a.shape} and {b.shape} in {op.name}") from None
     return _node(data, (a, b), op)
@@ -1036,7 +1073,7 @@ def _binary(op: Op, ufunc: Any, a: Tensor, b: Tensor, quiet: bool = False) -> Te
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
     try:
-        data = np.matmul(a.data, b.data)
+        data = np.matmul(a._data, b._data)
     except ValueError:
         raise ValueError(_matmul_problem(a.shape, b.shape)) from None
     return _node(data, (a, b), MATMUL)
@@ -1118,9 +1155,12 @@ class Tensor:
 
     # The inputs live in the engine's two slots ``_a``/``_b`` (``parents`` gives them
     # as a tuple); ``_mark`` is the engine's walk bookkeeping.
-    __slots__ = ("_grad", "data", "label", "op", "_a", "_b", "_mark", "requires_grad")
+    # ``data`` is a property over the slot ``_data`` (which the engine and the ops read):
+    # assigning it to a leaf stamps ``_mark`` with the time of the change, so that
+    # backward can refuse a graph that used the old array (see ``engine``).
+    __slots__ = ("_grad", "_data", "label", "op", "_a", "_b", "_mark", "requires_grad")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__
-    data: Array
+    _data: Array
     _grad: Any
     _a: Tensor | None
     _b: Any
@@ -1137,14 +1177,15 @@ class Tensor:
         _parents: tuple[Tensor, ...] = (),
         _op: Op | None = None,
     ) -> None:
-        self.data = _as_array(data)
+        self._data = _as_array(data)
         self._grad = None
         self.label = label
-        self._mark = None
+        self._mark = 0  # a leaf until the branch below makes it an op's output
         if _parents and _op is not None and _recording(*_parents):
             self._a, self._b = input_slots(_parents)
             self.op = _op
             self.requires_grad = True
+            self._mark = _clock[0]  # when it was made
         else:
             self._a = self._b = None
             self.op = None
@@ -1157,11 +1198,11 @@ class Tensor:
         # float64; the gradient is kept an ndarray of this Tensor's own dtype, so what
         # users, the stepper and the renderer see does not depend on how it was summed.
         if type(value) is np.ndarray:
-            dtype = self.data.dtype
+            dtype = self._data.dtype
             if value.dtype is not dtype and value.dtype != dtype:
                 value = value.astype(dtype)
         elif value is not None and not isinstance(value, Tensor):
-            value = np.asarray(value, dtype=self.data.dtype)
+            value = np.asarray(value, dtype=self._data.dtype)
         self._grad = value
 
     # The engine reads and writes ``grad`` on every edge: the getter is the slot's own
@@ -1172,6 +1213,42 @@ class Tensor:
         doc="d output / d self: an ndarray shaped like ``data`` (None before backward).",
     )
 
+    def _set_data(self, data: Any) -> None:
+        self._data = _as_array(data)
+        if self.op is None:  # a leaf: remember when (backward refuses older graphs)
+            self._mark = engine.tick()
+
+    data = property(
+        operator.attrgetter("_data"),
+        _set_data,
+        doc="""The array (float64 or float32). Assigning it (``t.data = new``, and also
+        ``t.data += step``) is how parameters are updated; do it between ``backward`` and
+        the next forward pass, as optimizers do. A graph that used the old array refuses
+        ``backward`` with ``engine.DataChangedError`` instead of giving a gradient that
+        mixes old and new numbers. NumPy edits of the array in place (``t.data[0] = 1.0``,
+        ``np.copyto(t.data, new)``) cannot be seen: call :meth:`mark_data_changed` after
+        them.""",
+    )
+
+    def mark_data_changed(self) -> None:
+        """Say that ``data`` was edited in place, so that graphs made before refuse backward.
+
+        Assigning ``data`` does this by itself; NumPy edits in place (``t.data[0] = 1.0``)
+        cannot be seen without it.
+
+        >>> w = Tensor([1.0, 2.0], requires_grad=True)
+        >>> loss = (w * w).sum()
+        >>> w.data[0] = 100.0
+        >>> w.mark_data_changed()
+        >>> try:
+        ...     loss.backward()
+        ... except engine.DataChangedError:
+        ...     print("refused: recompute the loss")
+        refused: recompute the loss
+        """
+        if self.op is None:
+            self._mark = engine.tick()
+
     @property
     def parents(self) -> tuple[Tensor, ...]:
         """The inputs of the operation that made this Tensor, in argument order."""
@@ -1181,51 +1258,51 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        return self.data.dtype
+        return self._data.dtype
 
     def item(self) -> float:
         """The one number of a one-element Tensor, as a Python float."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item() needs a Tensor with one element; this one has shape {self.shape}"
             )
-        return float(self.data.item())
+        return float(self._data.item())
 
     def numpy(self) -> Array:
         """The data array itself (not a copy)."""
-        return self.data
+        return self._data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Array:
-        return np.array(self.data, dtype=dtype, copy=copy)
+        return np.array(self._data, dtype=dtype, copy=copy)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d Tensor (it holds one number and has no length)")
-        return len(self.data)
+        return len(self._data)
 
     def __float__(self) -> float:
         return self.item()
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        return bool(self._data)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="Tensor(")
         extras = []
-        if self.data.dtype != np.float64:
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype != np.float64:
+            extras.append(f"dtype={self._data.dtype}")
         if self.requires_grad:
             extras.append("requires_grad=True")
         if self.label:
@@ -1286,13 +1363,13 @@ class Tensor:
         return _matmul(_operand(other, self), self)
 
     def __neg__(self) -> Tensor:
-        return _node(-self.data, (self,), NEG)
+        return _node(-self._data, (self,), NEG)
 
     def __pos__(self) -> Tensor:
         return self
 
     def __abs__(self) -> Tensor:
-        return _node(np.abs(self.data), (self,), ABS)
+        return _node(np.abs(self._data), (self,), ABS)
 
     # -- elementwise functions
 
@@ -1303,26 +1380,26 @@ class Tensor:
     def exp(self) -> Tensor:
         """e^x (``inf`` past about 709.78, without a warning)."""
         with np.errstate(over="ignore"):
-            return _node(np.exp(self.data), (self,), EXP)
+            return _node(np.exp(self._data), (self,), EXP)
 
     def log(self) -> Tensor:
         """Natural logarithm: ``log(0) = -inf``, ``log(x < 0) = nan``."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            return _node(np.log(self.data), (self,), LOG)
+            return _node(np.log(self._data), (self,), LOG)
 
     def log1p(self) -> Tensor:
         """log(1 + x), accurate when x is tiny."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            return _node(np.log1p(self.data), (self,), LOG1P)
+            return _node(np.log1p(self._data), (self,), LOG1P)
 
     def sqrt(self) -> Tensor:
         """Square root: ``nan`` for negative x."""
         with np.errstate(invalid="ignore"):
-            return _node(np.sqrt(self.data), (self,), SQRT)
+            return _node(np.sqrt(self._data), (self,), SQRT)
 
     def tanh(self) -> Tensor:
         """Hyperbolic tangent."""
-        return _node(np.tanh(self.data), (self,), TANH)
+        return _node(np.tanh(self._data), (self,), TANH)
 
     def sigmoid(self) -> Tensor:
         """Logistic sigmoid 1 / (1 + e^-x): no overflow, exact in the far negative tail.
@@ -1330,15 +1407,15 @@ class Tensor:
         >>> print(f"{Tensor(-40.0).sigmoid().item():.6e}")
         4.248354e-18
         """
-        return _node(_sigmoid_array(self.data), (self,), SIGMOID)
+        return _node(_sigmoid_array(self._data), (self,), SIGMOID)
 
     def relu(self) -> Tensor:
         """max(0, x); its derivative at 0 is taken as 0 (as PyTorch)."""
-        return _node(np.maximum(self.data, 0.0), (self,), RELU)
+        return _node(np.maximum(self._data, 0.0), (self,), RELU)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         """x where x > 0, ``negative_slope * x`` elsewhere."""
-        data = np.where(self.data > 0, self.data, self.data * negative_slope)
+        data = np.where(self._data > 0, self._data, self._data * negative_slope)
         return _node(data, (self,), _leaky_relu_op(float(negative_slope)))
 
     def sin(self) -> Tensor:
@@ -1445,23 +1522,23 @@ class Tensor:
         >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=-1).data
         array([3., 7.])
         """
-        axes = _axes(axis, self.data.ndim, "sum", self.shape)
-        data = self.data.sum(axis=None if axis is None else axes, keepdims=keepdims)
+        axes = _axes(axis, self._data.ndim, "sum", self.shape)
+        data = self._data.sum(axis=None if axis is None else axes, keepdims=keepdims)
         return _node(data, (self,), _sum_op(axes, bool(keepdims)))
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis`` (as :meth:`sum`)."""
-        axes = _axes(axis, self.data.ndim, "mean", self.shape)
-        count = _reduced_count(self.data.shape, axes)
-        data = self.data.sum(axis=None if axis is None else axes, keepdims=keepdims)
+        axes = _axes(axis, self._data.ndim, "mean", self.shape)
+        count = _reduced_count(self._data.shape, axes)
+        data = self._data.sum(axis=None if axis is None else axes, keepdims=keepdims)
         data = data / count if count else _quietly(np.divide, data, count)
         return _node(data, (self,), _mean_op(axes, bool(keepdims)))
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Maximum over ``axis``; tied elements share the gradient evenly (``torch.amax``)."""
-        axes = _axes(axis, self.data.ndim, "max", self.shape)
+        axes = _axes(axis, self._data.ndim, "max", self.shape)
         try:
-            data = self.data.max(axis=None if axis is None else axes, keepdims=keepdims)
+            data = self._data.max(axis=None if axis is None else axes, keepdims=keepdims)
         except ValueError:
             raise ValueError(
                 f"max: no elements to reduce in a Tensor of shape {self.shape}"
@@ -1471,17 +1548,17 @@ class Tensor:
     def softmax(self, axis: int | None = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along ``axis``, computed without overflow."""
         axis = self._softmax_axis(axis, "softmax")
-        return _node(_softmax_array(self.data, axis), (self,), _softmax_op(axis))
+        return _node(_softmax_array(self._data, axis), (self,), _softmax_op(axis))
 
     def log_softmax(self, axis: int | None = -1) -> Tensor:
         """x - log(sum(exp(x))) along ``axis``, stable for huge logits."""
         axis = self._softmax_axis(axis, "log_softmax")
-        return _node(_log_softmax_array(self.data, axis), (self,), _log_softmax_op(axis))
+        return _node(_log_softmax_array(self._data, axis), (self,), _log_softmax_op(axis))
 
     def _softmax_axis(self, axis: int | None, op_name: str) -> int | None:
-        if axis is None or self.data.ndim == 0:  # a 0-d Tensor is a single class
+        if axis is None or self._data.ndim == 0:  # a 0-d Tensor is a single class
             return None
-        return _axes(axis, self.data.ndim, op_name, self.shape)[0]
+        return _axes(axis, self._data.ndim, op_name, self.shape)[0]
 
     # -- shape
 
@@ -1489,7 +1566,7 @@ class Tensor:
         """The same numbers in a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``)."""
         new_shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], _INTEGERS) else shape
         try:
-            data = self.data.reshape(new_shape)
+            data = self._data.reshape(new_shape)
         except (ValueError, TypeError) as error:
             raise ValueError(
                 f"reshape: cannot reshape a Tensor of shape {self.shape} ({self.size} "
@@ -1501,16 +1578,16 @@ class Tensor:
         """Permute the axes (reversed when none are given, as NumPy)."""
         if len(axes) == 1 and not isinstance(axes[0], _INTEGERS):
             axes = tuple(axes[0])
-        order = axes if axes else tuple(range(self.data.ndim))[::-1]
+        order = axes if axes else tuple(range(self._data.ndim))[::-1]
         try:
-            normalized = _normalize_axes(order, self.data.ndim)
+            normalized = _normalize_axes(order, self._data.ndim)
         except (TypeError, ValueError) as error:
             raise ValueError(f"transpose: {error} (Tensor of shape {self.shape})") from None
-        if len(normalized) != self.data.ndim:
+        if len(normalized) != self._data.ndim:
             raise ValueError(
                 f"transpose: axes {axes} do not permute a Tensor of shape {self.shape}"
             )
-        return _node(self.data.transpose(normalized), (self,), _transpose_op(normalized))
+        return _node(self._data.transpose(normalized), (self,), _transpose_op(normalized))
 
     @property
     def T(self) -> Tensor:
@@ -1519,8 +1596,8 @@ class Tensor:
         A matrix's transpose (``x @ W.T``, in every layer) goes straight to its node:
         the same ``transpose`` op that :meth:`transpose` records, without parsing axes.
         """
-        if self.data.ndim == 2:
-            return _node(self.data.T, (self,), MATRIX_TRANSPOSE)
+        if self._data.ndim == 2:
+            return _node(self._data.T, (self,), MATRIX_TRANSPOSE)
         return self.transpose()
 
     def __getitem__(self, index: Any) -> Tensor:
@@ -1533,7 +1610,7 @@ class Tensor:
         """
         plain, repeats = _plain_index(index)
         try:
-            data = self.data[plain]
+            data = self._data[plain]
         except IndexError as error:
             raise IndexError(f"{error} (Tensor of shape {self.shape})") from None
         if not _recording(self):
@@ -1545,22 +1622,22 @@ class Tensor:
     # and in arithmetic as a 0/1 constant (mask * t).
 
     def __lt__(self, other: Operand | Value) -> Any:
-        return self.data < _compared(other)
+        return self._data < _compared(other)
 
     def __le__(self, other: Operand | Value) -> Any:
-        return self.data <= _compared(other)
+        return self._data <= _compared(other)
 
     def __gt__(self, other: Operand | Value) -> Any:
-        return self.data > _compared(other)
+        return self._data > _compared(other)
 
     def __ge__(self, other: Operand | Value) -> Any:
-        return self.data >= _compared(other)
+        return self._data >= _compared(other)
 
     def __eq__(self, other: object) -> Any:
-        return self.data == _compared(other)
+        return self._data == _compared(other)
 
     def __ne__(self, other: object) -> Any:
-        return self.data != _compared(other)
+        return self._data != _compared(other)
 
     __hash__ = object.__hash__  # identity: graphs keep Tensors in sets and dicts
 
@@ -1582,7 +1659,7 @@ class Tensor:
                 "computed from any Tensor with requires_grad=True (or under no_grad())"
             )
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"backward() on a Tensor of shape {self.shape} needs a gradient: pass "
                     f"gradient=<array of shape {self.shape}> (d loss / d this Tensor), or "
@@ -1590,8 +1667,8 @@ class Tensor:
                 )
             seed = self._seed(create_graph)
         else:
-            given = gradient.data if isinstance(gradient, Tensor) else gradient
-            seed_data = np.array(given, dtype=self.data.dtype)
+            given = gradient._data if isinstance(gradient, Tensor) else gradient
+            seed_data = np.array(given, dtype=self._data.dtype)
             if seed_data.shape != self.shape:
                 raise ValueError(
                     f"backward(): gradient of shape {seed_data.shape} does not match "
@@ -1609,24 +1686,25 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new leaf sharing this Tensor's data, cut off from the graph."""
-        return Tensor(self.data, label=self.label)
+        return Tensor(self._data, label=self.label)
 
     # -- what the functional API (grad, value_and_grad, jacobian) asks of a node kind
 
     def _as_input(self) -> Tensor:
-        node = Tensor(self.data, requires_grad=True, label=self.label)
+        node = Tensor(self._data, requires_grad=True, label=self.label)
         if grad_mode.enabled:
             node._a = self
             node.op = IDENTITY
+            node._mark = _clock[0]
         return node
 
     def _seed(self, create_graph: bool) -> Any:
-        ones = np.empty(self.data.shape, self.data.dtype)
+        ones = np.empty(self._data.shape, self._data.dtype)
         ones.fill(1.0)  # np.ones, without its Python wrapper: once per backward pass
         return Tensor(ones) if create_graph else ones
 
     def _zeros_like(self) -> Array:
-        return np.zeros_like(self.data)
+        return np.zeros_like(self._data)
 
     def _constant(self, x: Any) -> Tensor:
         return Tensor(x)
@@ -1657,7 +1735,7 @@ def concatenate(tensors: Sequence[Operand], axis: int = 0) -> Tensor:
     like = _first_tensor(tensors)
     parts = tuple(_operand(t, like) for t in tensors)
     try:
-        data = np.concatenate([t.data for t in parts], axis=axis)
+        data = np.concatenate([t._data for t in parts], axis=axis)
     except ValueError as error:
         shapes = ", ".join(str(t.shape) for t in parts)
         raise ValueError(f"concatenate along axis {axis}: shapes {shapes}: {error}") from None
@@ -1683,7 +1761,7 @@ def stack(tensors: Sequence[Operand], axis: int = 0) -> Tensor:
         listed = ", ".join(str(t.shape) for t in parts)
         raise ValueError(f"stack: all Tensors need one shape; got {listed}")
     try:
-        data = np.stack([t.data for t in parts], axis=axis)
+        data = np.stack([t._data for t in parts], axis=axis)
     except ValueError as error:
         raise ValueError(f"stack along axis {axis}: {error}") from None
     if not _recording(*parts):
@@ -1705,7 +1783,7 @@ def where(condition: Any, x: Operand, y: Operand) -> Tensor:
     like = _first_tensor((x, y))
     a, b = _operand(x, like), _operand(y, like)
     try:
-        data = np.where(cond, a.data, b.data)
+        data = np.where(cond, a._data, b._data)
     except ValueError:
         raise ValueError(
             f"cannot broadcast condition {cond.shape}, {a.shape} and {b.shape} in where"
@@ -1748,22 +1826,22 @@ def linear(x: Operand, weight: Operand, bias: Operand | None = None) -> Tensor:
     """
     w = weight if isinstance(weight, Tensor) else Tensor(weight)
     x = x if isinstance(x, Tensor) else _operand(x, w)
-    x_shape, w_shape = x.data.shape, w.data.shape
+    x_shape, w_shape = x._data.shape, w._data.shape
     if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[1]:
         raise ValueError(
             f"linear: input {x_shape} and weight {w_shape} do not fit: the weight must be "
             "(n_out, n_in) and the input's last dimension n_in"
         )
-    data = x.data @ w.data.T
+    data = x._data @ w._data.T
     if bias is None:
         return _node(data, (x, w), LINEAR_NO_BIAS)
     b = bias if isinstance(bias, Tensor) else _operand(bias, w)
-    if b.data.shape != w_shape[:1]:
+    if b._data.shape != w_shape[:1]:
         raise ValueError(
             f"linear: bias {b.shape} does not fit weight {w_shape}: needs ({w_shape[0]},)"
         )
-    if data.dtype == b.data.dtype:
-        data += b.data  # in place: the product is a fresh array
+    if data.dtype == b._data.dtype:
+        data += b._data  # in place: the product is a fresh array
     else:
-        data = data + b.data
+        data = data + b._data
     return _node(data, (x, w, b), LINEAR)

@@ -53,6 +53,7 @@ import numpy.typing as npt
 
 from . import data, losses, nn, optim, second_order
 from .engine import no_grad
+from .files import save_figure
 from .tensor import Tensor
 from .value import Value
 
@@ -61,6 +62,8 @@ __all__ = [
     "OPTIMIZERS",
     "EpochRecord",
     "History",
+    "CannotLearn",
+    "LOSS_LIMIT",
     "Objective",
     "TrainingDiverged",
     "accuracy",
@@ -86,24 +89,59 @@ LOSSES = ("quadratic", "mse", "cross_entropy", "hinge")
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rprop", "lbfgs", "newton")
 
 
+#: A loss above this has diverged (the losses here measure classification errors: a
+#: network that learns keeps them near 1, and one that reaches 1e10 is on its way to inf).
+LOSS_LIMIT = 1e10
+
+
 class TrainingDiverged(RuntimeError):
-    """The loss stopped being a finite number: training cannot go on.
+    """The loss stopped being a finite number, or grew past :data:`LOSS_LIMIT`.
 
     ``epoch`` and ``step`` (within the epoch) count from 1; ``loss`` is the bad value;
-    ``lr`` the optimizer's learning rate (``None`` for one without, such as Newton).
+    ``lr`` the optimizer's learning rate (``None`` for one without, such as Newton);
+    ``limit`` the bound the loss grew past (``None`` when it became NaN or infinite).
     """
 
-    def __init__(self, epoch: int, step: int, steps: int, loss: float, lr: float | None) -> None:
-        self.epoch, self.step, self.loss = epoch, step, loss
+    def __init__(
+        self,
+        epoch: int,
+        step: int,
+        steps: int,
+        loss: float,
+        lr: float | None,
+        limit: float | None = None,
+    ) -> None:
+        self.epoch, self.step, self.loss, self.limit = epoch, step, loss, limit
         advice = (
             "the optimizer has no learning rate to lower"
             if lr is None
             else f"learning rate {lr:g}; try a smaller one"
         )
+        what = f"became {loss}" if limit is None else f"grew to {loss:.3g}, past {limit:g},"
         super().__init__(
-            f"the loss became {loss} at epoch {epoch}, step {step} of {steps}: training "
+            f"the loss {what} at epoch {epoch}, step {step} of {steps}: training "
             f"diverged ({advice})"
         )
+
+    def summary(self) -> dict[str, Any]:
+        """What happened as a JSON-ready dict (a NaN or infinite loss as a string)."""
+        loss = self.loss if math.isfinite(self.loss) else str(self.loss)
+        return {
+            "error": "training diverged",
+            "reason": str(self),
+            "epoch": self.epoch,
+            "step": self.step,
+            "loss": loss,
+        }
+
+
+def _diverged(value: float, limit: float) -> bool:
+    return not math.isfinite(value) or value > limit
+
+
+class CannotLearn(ValueError):
+    """The network, loss and labels cannot learn the task, whatever the training: refused
+    before training with the reason (softmax over one output is always 1, for instance)."""
 
 
 # ----------------------------------------------------------------------------- losses
@@ -164,11 +202,26 @@ def objective(loss: str, outputs: int, output_activation: str | None = None) -> 
     """The :class:`Objective` for ``loss`` on a network with ``outputs`` outputs.
 
     ``output_activation`` is the network's last activation (default: the loss's own,
-    :func:`default_output_activation`). Combinations that make no sense, such as softmax
-    cross-entropy on one output, raise ``ValueError``.
+    :func:`default_output_activation`). Networks that cannot learn, whatever the
+    training, raise :class:`CannotLearn` (a ``ValueError``) with the reason: a softmax
+    over one output (always 1), hinge loss on one sigmoid output (always on the class-1
+    side of its threshold 0), cross-entropy on one linear output. Other combinations that
+    make no sense (cross-entropy on a tanh output) raise ``ValueError``. Binary
+    cross-entropy on one sigmoid output, and every loss on two or more outputs, learn.
     """
     _check_loss(loss)
     activation = output_activation or default_output_activation(loss, outputs)
+    if activation == "softmax" and outputs < 2:
+        raise CannotLearn(
+            "a softmax over one output is always 1, whatever the input, so nothing can be "
+            "learned: use a sigmoid output layer for one output, or two outputs"
+        )
+    if loss == "hinge" and outputs == 1 and activation == "sigmoid":
+        raise CannotLearn(
+            "hinge loss classifies one output by its sign (targets -1 and +1), but a "
+            "sigmoid output is always positive, so every example would be class 1: use a "
+            "linear (the default) or tanh output layer"
+        )
     threshold = 0.0 if loss == "hinge" else 0.5
     indices = False
     cost: Callable[[Any, Any], Any]
@@ -181,12 +234,10 @@ def objective(loss: str, outputs: int, output_activation: str | None = None) -> 
     elif activation == "sigmoid":
         cost = losses.cross_entropy_cost
     elif activation == "softmax":
-        if outputs < 2:
-            raise ValueError("cross_entropy with a softmax output needs at least 2 outputs")
         cost = losses.log_likelihood_cost
     elif activation == "linear":
         if outputs < 2:
-            raise ValueError(
+            raise CannotLearn(
                 "cross_entropy on one linear output is not defined: use a sigmoid output "
                 "layer (the default for one output) or two outputs"
             )
@@ -413,6 +464,7 @@ def _problem(
     if X.ndim != 2 or X.shape[1] != sizes[0]:
         raise ValueError(f"X has shape {X.shape}; the network takes {sizes[0]} inputs per row")
     chosen = objective(loss, sizes[-1], model.activation_names[-1])
+    _check_labels(y, sizes[-1])
     if hasattr(model, "train"):
         model.train()
     return _Problem(
@@ -427,6 +479,24 @@ def _problem(
         y_test,
         time.perf_counter(),
     )
+
+
+def _check_labels(y: npt.NDArray[np.int64], outputs: int) -> None:
+    """Refuse labels the network's outputs cannot tell apart (CannotLearn) or that are
+    not class numbers 0, 1, ... (ValueError)."""
+    if y.ndim != 1 or (y.size and int(y.min()) < 0):
+        raise ValueError("y must be class labels 0, 1, 2, ... (one per row of X)")
+    classes = int(y.max()) + 1 if y.size else 0
+    if outputs == 1 and classes > 2:
+        raise CannotLearn(
+            f"one output separates two classes, but the labels name {classes}: use "
+            f"{classes} outputs"
+        )
+    if outputs > 1 and classes > outputs:
+        raise CannotLearn(
+            f"{outputs} outputs stand for {outputs} classes, but the labels name {classes}: "
+            f"use {classes} outputs"
+        )
 
 
 def _numbers(outputs: Any) -> Any:
@@ -452,6 +522,7 @@ def fit(
     shuffle: bool = True,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     on_step: Callable[[int, int, int, float], None] | None = None,
+    loss_limit: float = LOSS_LIMIT,
 ) -> History:
     """Train ``model`` on ``X`` (rows are examples) and class labels ``y``.
 
@@ -468,7 +539,10 @@ def fit(
     at least the number of examples). The epoch's loss and training accuracy are those
     of the closure's first call, at the start of the step (the loss ``step`` returns).
 
-    Raises :class:`TrainingDiverged` as soon as a loss is NaN or infinite.
+    Refuses, before training, a network that cannot learn the task (:class:`CannotLearn`,
+    see :func:`objective`; also labels for more classes than the outputs can tell apart).
+    Raises :class:`TrainingDiverged` as soon as a loss is NaN or infinite, or above
+    ``loss_limit`` (:data:`LOSS_LIMIT`, 1e10).
     """
     problem = _problem(model, X, y, loss, epochs, l2, X_test, y_test)
     X = problem.X
@@ -484,7 +558,8 @@ def fit(
 
     def diverged(epoch: int, step: int, steps: int, value: float) -> TrainingDiverged:
         # The rate of the step that diverged (a schedule changes it from step to step).
-        return TrainingDiverged(epoch, step, steps, value, getattr(optimizer, "lr", None))
+        limit = loss_limit if math.isfinite(value) else None
+        return TrainingDiverged(epoch, step, steps, value, getattr(optimizer, "lr", None), limit)
 
     def full_batch_step(epoch: int) -> Iterator[tuple[Any, Any, float]]:
         first: list[Any] = []  # the outputs of the closure's first call
@@ -501,7 +576,7 @@ def fit(
         with _quiet():
             value = float(closure_optimizer.step(closure).data)
         history.evaluations += closure_optimizer.evaluations - before
-        if not math.isfinite(value):
+        if _diverged(value, loss_limit):
             raise diverged(epoch, 1, 1, value)
         yield None, first[0], value
 
@@ -512,7 +587,7 @@ def fit(
             with _quiet():
                 outputs, cost = problem.cost(rows)
                 value = float(cost.data)
-                if not math.isfinite(value):
+                if _diverged(value, loss_limit):
                     raise diverged(epoch, step, steps, value)
                 first_order.zero_grad()
                 cost.backward()
@@ -550,6 +625,7 @@ def fit_minimize(
     l2: float = 0.0,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     on_step: Callable[[int, int, int, float], None] | None = None,
+    loss_limit: float = LOSS_LIMIT,
 ) -> History:
     """Train ``model`` with one of SciPy's minimizers on the whole training set.
 
@@ -564,7 +640,8 @@ def fit_minimize(
     ``history.evaluations`` its number of function evaluations.
 
     Needs SciPy: without it an ImportError says ``pip install autograd-lite[scipy]``.
-    Raises :class:`TrainingDiverged` if a loss SciPy reaches is NaN or infinite.
+    Raises :class:`TrainingDiverged` if a loss SciPy reaches is NaN or infinite, or above
+    ``loss_limit``; :class:`CannotLearn` as :func:`fit` does.
 
     >>> import numpy as np
     >>> from autograd_lite import data, nn
@@ -586,8 +663,9 @@ def fit_minimize(
         with no_grad(), _quiet():
             outputs, cost = problem.cost()
         value = float(cost.data)
-        if not math.isfinite(value):
-            raise TrainingDiverged(epoch, 1, 1, value, None)
+        if _diverged(value, loss_limit):
+            limit = loss_limit if math.isfinite(value) else None
+            raise TrainingDiverged(epoch, 1, 1, value, None, limit)
         record = problem.record(history, epoch, value, problem.correct(outputs) / len(problem.X))
         history.step_losses.append(value)
         if on_step is not None:
@@ -660,7 +738,7 @@ def plot(
         assert chosen is not None
         _draw_regions(axes[1], _fast_copy(model), np.asarray(X), np.asarray(y), chosen)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    save_figure(figure, path)
 
 
 def _draw_regions(axis: Any, model: Any, X: Array, y: Any, chosen: Objective) -> None:

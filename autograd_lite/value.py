@@ -11,7 +11,8 @@ Values, with ``create_graph=True``).
 
 Numerics follow PyTorch in float64 (IEEE arithmetic): ``log(0) = -inf``,
 ``log(-1) = nan``, ``exp(1000) = inf``, ``1/0 = inf``; no operation raises
-``OverflowError`` or ``ZeroDivisionError``.
+``OverflowError`` or ``ZeroDivisionError``. Numbers are rounded to float64 on the way in,
+so an int no float can hold rounds to infinity: ``Value(2.0) ** 10**400`` is ``inf``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 
 from . import engine
 from .engine import Op, grad_mode, parents_of
+from .engine import clock as _clock
 
 __all__ = ["Comparison", "Value", "maximum", "minimum", "where", "weighted_sum"]
 
@@ -176,7 +178,7 @@ def _cos(a: Any) -> Any:
 
 
 def _data(a: Any) -> float:
-    return a.data if isinstance(a, Value) else a
+    return a._data if isinstance(a, Value) else a
 
 
 def _node_or_float(method: str, on_float: Callable[[float], float]) -> Callable[[Any], Any]:
@@ -243,12 +245,14 @@ ADD = Op(
     (lambda g, out, a, b: g, lambda g, out, a, b: g),
     ("d(a+b)/da = 1", "d(a+b)/db = 1"),
     "An addition passes its gradient unchanged to both inputs.",
+    reads_inputs=False,
 )
 SUB = Op(
     "-",
     (lambda g, out, a, b: g, lambda g, out, a, b: -g),
     ("d(a-b)/da = 1", "d(a-b)/db = -1"),
     "A subtraction passes its gradient to the first input and its negative to the second.",
+    reads_inputs=False,
 )
 MUL = Op(
     "*",
@@ -276,6 +280,7 @@ NEG = Op(
     (lambda g, out, a: -g,),
     ("d(-a)/da = -1",),
     "Negation flips the sign of the gradient.",
+    reads_inputs=False,
 )
 ABS = Op(
     "abs",
@@ -493,6 +498,7 @@ IDENTITY = Op(
     (lambda g, out, a: g,),
     ("d a/da = 1",),
     "The identity passes the gradient unchanged.",
+    reads_inputs=False,
 )
 
 
@@ -514,12 +520,17 @@ _REAL_TYPES = (int, float, numbers.Real)
 
 
 def _as_float(data: Any, what: str = "Value") -> float:
+    """``data`` rounded to a float64, as IEEE conversion does: ints past about 1.8e308
+    (``10**400``) become ``inf`` (``-inf`` below), never an ``OverflowError``."""
     if type(data) is float:
         return data
     if isinstance(data, Value):
-        return data.data
+        return data._data
     if isinstance(data, _REAL_TYPES):
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:  # a huge int (or Fraction): the nearest float64 is infinite
+            return -_INF if data < 0 else _INF
     # NumPy 0-d arrays and real NumPy scalars that do not register as numbers.Real.
     if hasattr(data, "dtype") and getattr(data, "shape", None) == () and data.dtype.kind in "biuf":
         return float(data)
@@ -560,7 +571,11 @@ class Value:
     # dominates the time of building large scalar graphs, and the engine reads them
     # without building a tuple. ``parents`` still gives them as a tuple in argument
     # order. ``_mark`` is the engine's bookkeeping during its walk.
-    __slots__ = ("data", "grad", "_a", "_b", "op", "label", "_mark")
+    #
+    # ``data`` is a property over the slot ``_data`` (which the engine and the ops read):
+    # assigning it to a leaf stamps ``_mark`` with the time of the change, so that
+    # backward can refuse a graph that used the old number (see ``engine``).
+    __slots__ = ("_data", "grad", "_a", "_b", "op", "label", "_mark")
     requires_grad = True  # every Value takes part in backward (as in micrograd)
 
     def __init__(
@@ -570,10 +585,10 @@ class Value:
         _parents: tuple[Any, ...] = (),
         _op: Op | None = None,
     ) -> None:
-        self.data = data if type(data) is float else _as_float(data)
+        self._data = data if type(data) is float else _as_float(data)
         self.grad: Any = 0.0
         self.label = label
-        self._mark: object = None
+        self._mark: object = 0  # a leaf until the branch below says otherwise
         self._a: Value | None
         self._b: Value | None
         self.op: Op | None
@@ -581,9 +596,25 @@ class Value:
             self._a = _parents[0]
             self._b = _parents[1] if len(_parents) == 2 else None
             self.op = _op
+            self._mark = _clock[0]  # when it was made
         else:
             self._a = self._b = None
             self.op = None
+
+    def _set_data(self, data: Any) -> None:
+        self._data = data if type(data) is float else _as_float(data)
+        if self.op is None:  # a leaf: remember when (backward refuses older graphs)
+            self._mark = engine.tick()
+
+    data = property(
+        operator.attrgetter("_data"),
+        _set_data,
+        doc="""The number (a float). Assigning it is how parameters are updated; do it
+        between ``backward`` and the next forward pass, as optimizers do. A graph that
+        used the old number refuses ``backward`` with ``engine.DataChangedError``
+        (PyTorch's rule for tensors changed in place), instead of giving a gradient that
+        mixes old and new numbers.""",
+    )
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -597,7 +628,7 @@ class Value:
             other = other if isinstance(other, Value) else _as_value(other)
         except _ArrayOperand:  # an ndarray or a Tensor: array arithmetic takes over
             return NotImplemented
-        return _result(self.data + other.data, self, other, ADD)
+        return _result(self._data + other._data, self, other, ADD)
 
     def __radd__(self, other: Number) -> Value:
         return _as_value(other) + self
@@ -607,7 +638,7 @@ class Value:
             other = other if isinstance(other, Value) else _as_value(other)
         except _ArrayOperand:  # an ndarray or a Tensor: array arithmetic takes over
             return NotImplemented
-        return _result(self.data - other.data, self, other, SUB)
+        return _result(self._data - other._data, self, other, SUB)
 
     def __rsub__(self, other: Number) -> Value:
         return _as_value(other) - self
@@ -617,7 +648,7 @@ class Value:
             other = other if isinstance(other, Value) else _as_value(other)
         except _ArrayOperand:  # an ndarray or a Tensor: array arithmetic takes over
             return NotImplemented
-        return _result(self.data * other.data, self, other, MUL)
+        return _result(self._data * other._data, self, other, MUL)
 
     def __rmul__(self, other: Number) -> Value:
         return _as_value(other) * self
@@ -627,7 +658,7 @@ class Value:
             other = other if isinstance(other, Value) else _as_value(other)
         except _ArrayOperand:  # an ndarray or a Tensor: array arithmetic takes over
             return NotImplemented
-        return _result(_safe_div(self.data, other.data), self, other, DIV)
+        return _result(_safe_div(self._data, other._data), self, other, DIV)
 
     def __rtruediv__(self, other: Number) -> Value:
         return _as_value(other) / self
@@ -637,7 +668,7 @@ class Value:
             other = other if isinstance(other, Value) else _as_value(other)
         except _ArrayOperand:  # an ndarray or a Tensor: array arithmetic takes over
             return NotImplemented
-        return _result(_safe_pow(self.data, other.data), self, other, POW)
+        return _result(_safe_pow(self._data, other._data), self, other, POW)
 
     def __rpow__(self, other: Number) -> Value:
         return _as_value(other) ** self
@@ -648,19 +679,19 @@ class Value:
             other = other if isinstance(other, Value) else _as_value(other)
         except _ArrayOperand:  # an ndarray or a Tensor: array arithmetic takes over
             return NotImplemented
-        return _result(_f_mod(self.data, other.data), self, other, MOD)
+        return _result(_f_mod(self._data, other._data), self, other, MOD)
 
     def __rmod__(self, other: Number) -> Value:
         return _as_value(other) % self
 
     def __neg__(self) -> Value:
-        return _result(-self.data, self, None, NEG)
+        return _result(-self._data, self, None, NEG)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _result(abs(self.data), self, None, ABS)
+        return _result(abs(self._data), self, None, ABS)
 
     # -- functions
 
@@ -670,126 +701,126 @@ class Value:
 
     def exp(self) -> Value:
         """e^x (``inf`` past about 709.78, never OverflowError)."""
-        return _result(_safe_exp(self.data), self, None, EXP)
+        return _result(_safe_exp(self._data), self, None, EXP)
 
     def log(self) -> Value:
         """Natural logarithm: ``log(0) = -inf``, ``log(x < 0) = nan``."""
-        return _result(_safe_log(self.data), self, None, LOG)
+        return _result(_safe_log(self._data), self, None, LOG)
 
     def sqrt(self) -> Value:
         """Square root: ``nan`` for negative x."""
-        x = self.data
+        x = self._data
         return _result(math.sqrt(x) if x >= 0 else _NAN, self, None, SQRT)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent (stable for any magnitude)."""
-        return _result(math.tanh(self.data), self, None, TANH)
+        return _result(math.tanh(self._data), self, None, TANH)
 
     def sigmoid(self) -> Value:
         """Logistic sigmoid 1 / (1 + e^-x), computed without overflow for any x."""
-        return _result(_stable_sigmoid(self.data), self, None, SIGMOID)
+        return _result(_stable_sigmoid(self._data), self, None, SIGMOID)
 
     def relu(self) -> Value:
         """max(0, x); its derivative at 0 is taken as 0 (as PyTorch)."""
-        x = self.data
+        x = self._data
         return _result(0.0 if x <= 0 else x, self, None, RELU)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x for x > 0, ``negative_slope * x`` otherwise."""
-        x = self.data
+        x = self._data
         return _result(
             x if x > 0 else negative_slope * x, self, None, _leaky_relu_op(negative_slope)
         )
 
     def sin(self) -> Value:
         """Sine (``nan`` at infinity)."""
-        return _result(_safe_trig(math.sin, self.data), self, None, SIN)
+        return _result(_safe_trig(math.sin, self._data), self, None, SIN)
 
     def cos(self) -> Value:
         """Cosine (``nan`` at infinity)."""
-        return _result(_safe_trig(math.cos, self.data), self, None, COS)
+        return _result(_safe_trig(math.cos, self._data), self, None, COS)
 
     def sign(self) -> Value:
         """-1, 0 or 1 (0 for nan, as PyTorch); its derivative is 0 everywhere, also at 0."""
-        return _result(_f_sign(self.data), self, None, SIGN)
+        return _result(_f_sign(self._data), self, None, SIGN)
 
     def log2(self) -> Value:
         """Base-2 logarithm: ``log2(0) = -inf``, ``log2(x < 0) = nan``."""
-        return _result(_f_log2(self.data), self, None, LOG2)
+        return _result(_f_log2(self._data), self, None, LOG2)
 
     def log10(self) -> Value:
         """Base-10 logarithm: ``log10(0) = -inf``, ``log10(x < 0) = nan``."""
-        return _result(_f_log10(self.data), self, None, LOG10)
+        return _result(_f_log10(self._data), self, None, LOG10)
 
     def log1p(self) -> Value:
         """log(1 + x), accurate when x is tiny: ``log1p(-1) = -inf``, below -1 nan."""
-        return _result(_f_log1p(self.data), self, None, LOG1P)
+        return _result(_f_log1p(self._data), self, None, LOG1P)
 
     def expm1(self) -> Value:
         """e^x - 1, accurate when x is tiny (``inf`` past about 709.78)."""
-        return _result(_f_expm1(self.data), self, None, EXPM1)
+        return _result(_f_expm1(self._data), self, None, EXPM1)
 
     def exp2(self) -> Value:
         """2^x (``inf`` from 1024 on)."""
-        return _result(_f_exp2(self.data), self, None, EXP2)
+        return _result(_f_exp2(self._data), self, None, EXP2)
 
     def tan(self) -> Value:
         """Tangent (``nan`` at infinity)."""
-        return _result(_f_tan(self.data), self, None, TAN)
+        return _result(_f_tan(self._data), self, None, TAN)
 
     def sinh(self) -> Value:
         """Hyperbolic sine (``+-inf`` past about 710)."""
-        return _result(_f_sinh(self.data), self, None, SINH)
+        return _result(_f_sinh(self._data), self, None, SINH)
 
     def cosh(self) -> Value:
         """Hyperbolic cosine (``inf`` past about 710)."""
-        return _result(_f_cosh(self.data), self, None, COSH)
+        return _result(_f_cosh(self._data), self, None, COSH)
 
     def arcsin(self) -> Value:
         """Inverse sine on [-1, 1] (nan outside); its derivative is inf at +-1."""
-        return _result(_f_arcsin(self.data), self, None, ARCSIN)
+        return _result(_f_arcsin(self._data), self, None, ARCSIN)
 
     def arccos(self) -> Value:
         """Inverse cosine on [-1, 1] (nan outside); its derivative is -inf at +-1."""
-        return _result(_f_arccos(self.data), self, None, ARCCOS)
+        return _result(_f_arccos(self._data), self, None, ARCCOS)
 
     def arctan(self) -> Value:
         """Inverse tangent (+-pi/2 at +-infinity)."""
-        return _result(_f_arctan(self.data), self, None, ARCTAN)
+        return _result(_f_arctan(self._data), self, None, ARCTAN)
 
     def arcsinh(self) -> Value:
         """Inverse hyperbolic sine."""
-        return _result(_f_arcsinh(self.data), self, None, ARCSINH)
+        return _result(_f_arcsinh(self._data), self, None, ARCSINH)
 
     def arccosh(self) -> Value:
         """Inverse hyperbolic cosine on [1, inf) (nan below 1); its derivative is inf at 1."""
-        return _result(_f_arccosh(self.data), self, None, ARCCOSH)
+        return _result(_f_arccosh(self._data), self, None, ARCCOSH)
 
     def arctanh(self) -> Value:
         """Inverse hyperbolic tangent on [-1, 1] (+-inf at +-1, nan outside)."""
-        return _result(_f_arctanh(self.data), self, None, ARCTANH)
+        return _result(_f_arctanh(self._data), self, None, ARCTANH)
 
     def sinc(self) -> Value:
         """The normalized sinc sin(pi x)/(pi x), 1 at 0 (as NumPy and PyTorch)."""
-        return _result(_f_sinc(self.data), self, None, SINC)
+        return _result(_f_sinc(self._data), self, None, SINC)
 
     def deg2rad(self) -> Value:
         """Degrees to radians: x * pi/180."""
-        return _result(self.data * _DEGREE, self, None, DEG2RAD)
+        return _result(self._data * _DEGREE, self, None, DEG2RAD)
 
     def rad2deg(self) -> Value:
         """Radians to degrees: x * 180/pi."""
-        return _result(self.data * (1.0 / _DEGREE), self, None, RAD2DEG)
+        return _result(self._data * (1.0 / _DEGREE), self, None, RAD2DEG)
 
     def arctan2(self, other: Operand) -> Value:
         """The angle of the point (other, self): ``atan2(self, other)`` in (-pi, pi]."""
         b = other if isinstance(other, Value) else _as_value(other)
-        return _result(math.atan2(self.data, b.data), self, b, ARCTAN2)
+        return _result(math.atan2(self._data, b._data), self, b, ARCTAN2)
 
     def hypot(self, other: Operand) -> Value:
         """sqrt(self^2 + other^2) without overflow or underflow on the way."""
         b = other if isinstance(other, Value) else _as_value(other)
-        return _result(math.hypot(self.data, b.data), self, b, HYPOT)
+        return _result(math.hypot(self._data, b._data), self, b, HYPOT)
 
     # PyTorch's names for the same functions
     asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
@@ -832,7 +863,7 @@ class Value:
     __hash__ = object.__hash__  # identity: graphs keep Values in sets and dicts
 
     def __float__(self) -> float:
-        return self.data
+        return self._data
 
     # -- backward
 
@@ -854,12 +885,12 @@ class Value:
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from the graph."""
-        return Value(self.data, self.label)
+        return Value(self._data, self.label)
 
     # -- what the functional API (grad, value_and_grad) asks of a node kind
 
     def _as_input(self) -> Value:
-        return Value(self.data, self.label, (self,), IDENTITY)
+        return Value(self._data, self.label, (self,), IDENTITY)
 
     def _seed(self, create_graph: bool) -> Any:
         return Value(1.0) if create_graph else 1.0
@@ -887,13 +918,13 @@ class Value:
             return "ReLU"
         exponent = self._b
         if op is POW and exponent is not None and exponent.op is None:
-            k = exponent.data
+            k = exponent._data
             return f"**{int(k)}" if k.is_integer() else f"**{k!r}"
         return op.name
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data}, grad={self.grad}{label})"
+        return f"Value(data={self._data}, grad={self.grad}{label})"
 
 
 class Comparison(Value):
@@ -916,10 +947,10 @@ class Comparison(Value):
     __slots__ = ()
 
     def __bool__(self) -> bool:
-        return self.data == 1.0
+        return self._data == 1.0
 
     def __repr__(self) -> str:
-        return f"Comparison({self.data == 1.0})"
+        return f"Comparison({self._data == 1.0})"
 
 
 _TRUE, _FALSE = 1.0, 0.0
@@ -929,13 +960,13 @@ def _compare(relation: Any, value: Value, other: Any) -> Comparison:
     """``relation(value, other)`` as a Comparison; with an array or a Tensor (operands
     outside the declared types), NumPy's boolean array, as Tensor comparisons give."""
     try:
-        b = other.data if isinstance(other, Value) else _as_float(other, "Value comparison")
+        b = other._data if isinstance(other, Value) else _as_float(other, "Value comparison")
     except _ArrayOperand:
-        b = other.data if hasattr(other, "requires_grad") else other
-        return cast(Comparison, relation(value.data, b))
+        b = other._data if hasattr(other, "requires_grad") else other
+        return cast(Comparison, relation(value._data, b))
     except TypeError:  # not a number: let Python decide (== is False, < raises)
         return cast(Comparison, NotImplemented)
-    return Comparison(_TRUE if relation(value.data, b) else _FALSE)
+    return Comparison(_TRUE if relation(value._data, b) else _FALSE)
 
 
 def maximum(x: Operand, y: Operand) -> Value:
@@ -948,7 +979,7 @@ def maximum(x: Operand, y: Operand) -> Value:
     (0.5, 0.5)
     """
     a, b = _as_value(x), _as_value(y)
-    p, q = a.data, b.data
+    p, q = a._data, b._data
     data = p if p > q else (q if q > p else (p if p == q else _NAN))
     return _result(data, a, b, MAXIMUM)
 
@@ -957,7 +988,7 @@ def minimum(x: Operand, y: Operand) -> Value:
     """The smaller of ``x`` and ``y`` as a node (nan if either is nan; a tie splits the
     gradient in half)."""
     a, b = _as_value(x), _as_value(y)
-    p, q = a.data, b.data
+    p, q = a._data, b._data
     data = p if p < q else (q if q < p else (p if p == q else _NAN))
     return _result(data, a, b, MINIMUM)
 
@@ -1063,10 +1094,10 @@ def _result(data: float, a: Value, b: Value | None, op: Op) -> Value:
     is already a float, and skipping the checks makes building a graph about 40% faster.
     """
     node: Value = _new_value(Value)
-    node.data = data
+    node._data = data
     node.grad = 0.0
     node.label = ""
-    node._mark = None
+    node._mark = _clock[0]  # when it was made: backward checks its leaf inputs against it
     if grad_mode.enabled:
         node._a, node._b, node.op = a, b, op
     else:
@@ -1094,6 +1125,6 @@ def weighted_sum(bias: Operand, weights: Sequence[Operand], inputs: Sequence[Ope
             weight = _as_value(weight)
         if not isinstance(x, Value):
             x = _as_value(x)
-        product = _result(weight.data * x.data, weight, x, MUL)
-        total = _result(total.data + product.data, total, product, ADD)
+        product = _result(weight._data * x._data, weight, x, MUL)
+        total = _result(total._data + product._data, total, product, ADD)
     return total

@@ -28,21 +28,25 @@ import functools
 import math
 import re
 import shutil
+import subprocess
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import graphviz  # untyped: pyproject.toml tells mypy to ignore its missing stubs
 import numpy as np
 
 from . import engine, naming
+from .files import atomic_write, free_name, save_figure
 from .naming import Names, format_number, numbered_nodes, pretty
 
 __all__ = [
     "COLOURS",
     "FORMATS",
     "INSTALL_HINT",
+    "GraphvizFailed",
     "GraphvizNotFound",
+    "LAYOUT_TIMEOUT",
     "draw",
     "draw_mlp",
     "hidden_units",
@@ -99,7 +103,26 @@ Grouping = Mapping[Any, GroupName] | Callable[[Any], GroupName]
 
 
 class GraphvizNotFound(RuntimeError):
-    """The Graphviz ``dot`` executable is not installed (or not on ``PATH``)."""
+    """The Graphviz ``dot`` executable is not installed (or not on ``PATH``).
+
+    ``written`` is the file :func:`save` wrote the DOT text to instead (``None`` if none).
+    """
+
+    def __init__(self, message: str, written: Path | None = None) -> None:
+        super().__init__(message)
+        self.written = written
+
+
+class GraphvizFailed(RuntimeError):
+    """The Graphviz ``dot`` executable failed on a graph, or took too long to lay it out.
+
+    ``reason`` says what happened, e.g. ``"took more than 60 s to lay out a graph of 3,000
+    DOT lines"``.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 # ----------------------------------------------------------------------------- the graph as drawn
@@ -839,20 +862,33 @@ INSTALL_HINT = (
 )
 
 
+#: Seconds :func:`save` lets Graphviz lay a graph out before giving up. Layout time grows
+#: faster than the graph: on the project's machine an MLP graph of 1,100 values took 4 s,
+#: one of 1,500 values 21 s, one of 1,900 more than 100 s.
+LAYOUT_TIMEOUT = 60.0
+
+
 def save(
     root_or_digraph: Any,
     path: str | Path,
     format: str | None = None,
+    *,
+    timeout: float | None = LAYOUT_TIMEOUT,
     **draw_options: Any,
 ) -> Path:
     """Write a graph to ``path`` as DOT text, SVG, PNG or PDF; return the path written.
 
     ``root_or_digraph`` is a node (drawn with :func:`draw` and ``draw_options``) or a
     ``graphviz.Digraph``. The format comes from ``format`` or the extension of
-    ``path`` (``.dot`` or ``.gv``, ``.svg``, ``.png``, ``.pdf``). DOT text needs
-    nothing else; the other formats run the Graphviz ``dot`` executable. When it is
-    missing, the DOT text is written next to ``path`` (same name, ``.dot``) and
-    :class:`GraphvizNotFound` says where and how to install Graphviz.
+    ``path`` (``.dot`` or ``.gv``, ``.svg``, ``.png``, ``.pdf``); a ``format`` that
+    contradicts the extension (``g.png`` with ``format="svg"``) is a ``ValueError``.
+    DOT text needs nothing else; the other formats run the Graphviz ``dot`` executable,
+    for at most ``timeout`` seconds (:class:`GraphvizFailed` when it fails or takes
+    longer: draw with a smaller ``max_nodes``). When it is missing, the DOT text is
+    written next to ``path`` (same name, ``.dot``; ``NAME-1.dot`` and so on when that
+    file exists, so no file is replaced) and :class:`GraphvizNotFound` says where it
+    went and how to install Graphviz. The file is written to a temporary name and renamed
+    into place (:mod:`autograd_lite.files`): a failure leaves an existing file whole.
 
     >>> from autograd_lite.value import Value
     >>> import tempfile, pathlib
@@ -866,33 +902,86 @@ def save(
         else draw(root_or_digraph, **draw_options)
     )
     path = Path(path)
-    chosen = (format or path.suffix.lstrip(".")).lower()
-    chosen = "dot" if chosen == "gv" else chosen
-    if chosen not in FORMATS:
-        where = f"format {format!r}" if format else f"the extension of {str(path)!r}"
-        raise ValueError(
-            f"cannot tell the output format from {where}; choose one of "
-            f"{', '.join(FORMATS)} (by extension or format=...)"
-        )
+    chosen = _format_of(path, format)
     if chosen == "dot":
-        path.write_text(digraph.source, encoding="utf-8")
-        return path
-    if shutil.which("dot") is None:
+        return atomic_write(path, digraph.source)
+    executable = getattr(digraph, "engine", None) or "dot"
+    if shutil.which(executable) is None:
         _missing_dot(digraph, path)
     try:
-        rendered = digraph.pipe(format=chosen)
-    except graphviz.ExecutableNotFound:  # it vanished between the check and the run
+        finished = subprocess.run(
+            [executable, f"-T{chosen}"],
+            input=digraph.source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError:  # it vanished between the check and the run
         _missing_dot(digraph, path)
-    path.write_bytes(rendered)
-    return path
+    except subprocess.TimeoutExpired:
+        reason = f"took more than {timeout:g} s to lay out {_size(digraph)}"
+    else:
+        if finished.returncode == 0 and finished.stdout:
+            return atomic_write(path, finished.stdout)
+        said = finished.stderr.decode("utf-8", "replace").strip().splitlines()
+        why = said[-1] if said else f"exit status {finished.returncode}"
+        reason = f"`{executable}` failed on {_size(digraph)} ({why})"
+    raise GraphvizFailed(
+        f"cannot write {path}: Graphviz {reason}; draw fewer nodes (a smaller max_nodes "
+        "summarises the graph) or write the DOT text (.dot)",
+        reason,
+    )
 
 
-def _missing_dot(digraph: Any, path: Path) -> None:
-    fallback = path.with_suffix(".dot")
-    fallback.write_text(digraph.source, encoding="utf-8")
+def _format_of(path: Path, format: str | None) -> str:
+    """The format :func:`save` writes: ``format``, else the extension (``gv`` is ``dot``)."""
+
+    def canonical(name: str) -> str:
+        name = name.lower()
+        return "dot" if name == "gv" else name
+
+    by_extension = canonical(path.suffix.lstrip("."))
+    if format is not None:
+        chosen = canonical(format)
+        if chosen not in FORMATS:
+            raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+        if by_extension in FORMATS and by_extension != chosen:
+            raise ValueError(
+                f"{str(path)!r} has the extension of {by_extension} but the format asked "
+                f"for is {chosen}; make them agree"
+            )
+        return chosen
+    if by_extension not in FORMATS:
+        raise ValueError(
+            f"cannot tell the output format from the extension of {str(path)!r}; choose "
+            f"one of {', '.join(FORMATS)} (by extension or format=...)"
+        )
+    return by_extension
+
+
+def _size(digraph: Any) -> str:
+    lines = digraph.source.count("\n")
+    return f"a graph of {lines:,} DOT lines"
+
+
+def _missing_dot(digraph: Any, path: Path) -> NoReturn:
+    wanted = path.with_suffix(".dot")
+    for _ in range(100):  # another writer may take the free name first
+        fallback = free_name(wanted)
+        try:
+            atomic_write(fallback, digraph.source, overwrite=False)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise GraphvizNotFound(
+            f"cannot write {path}: the Graphviz `dot` executable is missing; {INSTALL_HINT}"
+        )
+    kept = f" ({wanted} already exists and was left alone)" if fallback != wanted else ""
     raise GraphvizNotFound(
         f"cannot write {path}: the Graphviz `dot` executable is missing (not found on "
-        f"PATH); {INSTALL_HINT}; the DOT text was written to {fallback} instead"
+        f"PATH); {INSTALL_HINT}; the DOT text was written to {fallback} instead{kept}",
+        written=fallback,
     )
 
 
@@ -1103,11 +1192,11 @@ def draw_step(stepper: Any, *, network: naming.NetworkGraph | None = None, **opt
     """
     network = network or getattr(stepper, "graph", None)
     labels = {node: pretty(stepper.names.name(node)) for node in stepper.names.order}
+    options.setdefault("constants", stepper.names.constants)
     notes: dict[Any, str] = {}
     if network is not None:
         options.setdefault("group", network.groups)
         options.setdefault("parameters", network.parameters)
-        options.setdefault("constants", network.constants)
         for layer in network.zs:
             for z in layer:
                 symbol = pretty(f"delta^{network.names[z][2:]}")
@@ -1213,7 +1302,7 @@ def hidden_units(
     )
     figure.colorbar(image, ax=list(axes.flat), shrink=0.8, label="weight")
     if path is not None:
-        figure.savefig(path, dpi=100)
+        save_figure(figure, path)
     return figure
 
 
@@ -1263,6 +1352,7 @@ def explorer(
     activation: str | None = None,
     output_activation: str | None = None,
     gradient: Any = None,
+    constants: Iterable[Any] = (),
     max_nodes: int = EXPLORER_MAX_NODES,
     rankdir: str = "LR",
     title: str | None = None,
@@ -1271,7 +1361,9 @@ def explorer(
 
     ``root_or_model`` is one of:
 
-    - a ``Value`` or ``Tensor``: the page steps through ``root.backward(gradient)``;
+    - a ``Value`` or ``Tensor``: the page steps through ``root.backward(gradient)``
+      (``constants``: leaves nobody needs the gradient of, which get no step, as in
+      :class:`~autograd_lite.stepper.Stepper`);
     - a network (``nn.MLP``, or a Tensor network with ``trace`` and ``get_weights``)
       with an example ``x`` and target ``y``: the page steps through backpropagation of
       ``cost`` (as :meth:`Stepper.for_mlp`), names nodes ``w^l_jk``, ``z^l_j``... and
@@ -1293,41 +1385,30 @@ def explorer(
     >>> "<svg" in page.html and 'id="explorer-data"' in page.html
     True
     """
-    from . import explorer as pages  # the page builder; it does not import this module
-    from .naming import Example, NetworkGraph
-    from .stepper import Stepper
+    # The page builder (it makes the Stepper; it imports neither this module nor graphviz).
+    from . import explorer as pages
 
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
-    own = True
-    subject = root_or_model
-    if isinstance(subject, Stepper):
-        stepper, own = subject, False
-    elif isinstance(subject, (Example, NetworkGraph)):
-        network = subject.graph if isinstance(subject, Example) else subject
-        stepper = Stepper.for_graph(network)
-        if title is None and isinstance(subject, Example):
-            title = f"{subject.describe()} = {format_number(network.root.data)}"
-    elif hasattr(subject, "trace") and hasattr(subject, "get_weights"):
-        if x is None or y is None:
-            raise ValueError("explorer on a network needs an example x and a target y")
-        stepper = Stepper.for_mlp(
-            subject,
-            x,
-            y,
-            cost=cost,
-            activation=activation,
-            output_activation=output_activation,
-        )
-        if title is None and stepper.graph is not None:
-            title = f"{stepper.graph.title} = {format_number(np.sum(stepper.root.data))}"
-    else:
-        _check_root(subject)
-        stepper = Stepper(subject, gradient)
+    # A network (nn.MLP, naming.Example or NetworkGraph) or a Stepper; else a node.
+    network = hasattr(root_or_model, "get_weights") or hasattr(root_or_model, "graph")
+    if not network and not pages.is_stepper(root_or_model):
+        _check_root(root_or_model)
+    stepper, own, title = pages.stepper_for(
+        root_or_model,
+        x,
+        y,
+        cost=cost,
+        activation=activation,
+        output_activation=output_activation,
+        gradient=gradient,
+        constants=constants,
+        title=title,
+    )
     try:
         graph = stepper.graph
         labels = stepper.names.custom
-        constants = list(graph.constants) if graph is not None else []
+        constants = list(graph.constants) if graph is not None else list(constants)
         parameters = list(graph.parameters) if graph is not None else None
         groups = dict(graph.groups) if graph is not None and graph.groups else None
         digraph = draw(
@@ -1339,14 +1420,7 @@ def explorer(
             parameters=parameters,
             constants=constants,
         )
-        if shutil.which("dot") is None:
-            raise GraphvizNotFound(f"the Graphviz `dot` executable is missing; {INSTALL_HINT}")
-        try:
-            svg = digraph.pipe(format="svg", encoding="utf-8")
-        except graphviz.ExecutableNotFound:
-            raise GraphvizNotFound(
-                f"the Graphviz `dot` executable is missing; {INSTALL_HINT}"
-            ) from None
+        svg = _explorer_svg(digraph)
         blocks = None
         if len(stepper.names.order) > max_nodes:
             layout = _Layout(stepper.root, labels, constants)
@@ -1356,9 +1430,40 @@ def explorer(
             boxes = {node: key[-1] for node, key in zip(layout.order, keys)}
             blocks = pages.summary_blocks(svg, boxes)
         text = pages.page(
-            stepper, svg, title=title, blocks=blocks, position=0 if own else stepper.position
+            stepper, svg, title=title, blocks=blocks, position=None if own else stepper.position
         )
     finally:
         if own:
             stepper.close()
     return pages.Explorer(text)
+
+
+def _explorer_svg(digraph: Any) -> str:
+    """The picture of the page, laid out by Graphviz within :data:`LAYOUT_TIMEOUT`."""
+    if shutil.which("dot") is None:
+        raise GraphvizNotFound(f"the Graphviz `dot` executable is missing; {INSTALL_HINT}")
+    try:
+        finished = subprocess.run(
+            ["dot", "-Tsvg"],
+            input=digraph.source.encode("utf-8"),
+            capture_output=True,
+            timeout=LAYOUT_TIMEOUT,
+            check=False,
+        )
+    except FileNotFoundError:  # it vanished between the check and the run
+        raise GraphvizNotFound(
+            f"the Graphviz `dot` executable is missing; {INSTALL_HINT}"
+        ) from None
+    except subprocess.TimeoutExpired:
+        reason = f"took more than {LAYOUT_TIMEOUT:g} s to lay out {_size(digraph)}"
+    else:
+        if finished.returncode == 0 and finished.stdout:
+            svg: str = finished.stdout.decode("utf-8")
+            return svg
+        said = finished.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = f"`dot` failed on {_size(digraph)} ({said[-1] if said else 'no output'})"
+    raise GraphvizFailed(
+        f"cannot draw the page's graph: Graphviz {reason}; a smaller max_nodes opens it on "
+        "the layer summary",
+        reason,
+    )

@@ -12,8 +12,10 @@ run on all three and their gradients can be compared number for number.
 On disk, :func:`save` writes a NumPy ``.npz`` archive with the arrays ``W0, b0, W1, b1,
 ...`` (layer ``i`` of the list, counted from 0), a ``format`` string and, when known,
 ``activations``: the activation of every layer as a JSON array of names, e.g.
-``["sigmoid", "sigmoid", "linear"]``. :func:`load` reads it back without pickle
-(``allow_pickle=False``), so a weights file cannot run code.
+``["sigmoid", "sigmoid", "linear"]``. :func:`load` reads it back without pickle, so a
+weights file cannot run code, and within bounds: it checks every member's declared size
+and ``.npy`` header before decompressing any array, so a small hostile file cannot make
+it allocate gigabytes (see :data:`MAX_BYTES`).
 
 A name ending in ``.pt`` or ``.pth`` means a PyTorch state dict instead (PyTorch is an
 optional extra: ``pip install autograd-lite[torch]``): :func:`save` writes the state dict
@@ -35,19 +37,23 @@ The activations, when known, travel in the state dict's ``_metadata`` (which
 
 from __future__ import annotations
 
-import contextlib
 import json
+import math
 import os
-import tempfile
+import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from typing import IO, Any, NamedTuple, Union
 
 import numpy as np
 import numpy.typing as npt
 
+from .files import atomic_open
+
 __all__ = [
     "FORMAT",
+    "MAX_BYTES",
     "SavedWeights",
     "Weights",
     "WeightsFileError",
@@ -120,8 +126,11 @@ def save(
 
     ``activations`` names each layer's activation; for a model it defaults to the model's
     ``activation_names``. The file is written exactly at ``file`` (NumPy's habit of
-    appending ``.npz`` to a name without it does not apply). A path ending in ``.pt`` or
-    ``.pth`` gets a PyTorch state dict instead (see the module docstring).
+    appending ``.npz`` to a name without it does not apply), through a temporary file
+    in the same folder renamed into place (:func:`autograd_lite.files.atomic_open`): a
+    save that fails (full disk, kill, bad weights) leaves an existing file untouched.
+    A path ending in ``.pt`` or ``.pth`` gets a PyTorch state dict instead (see the
+    module docstring).
     """
     if _is_torch_name(file):
         _save_torch(file, weights_or_model, activations)
@@ -144,62 +153,243 @@ def save(
         arrays[f"W{index}"] = W
         arrays[f"b{index}"] = b
     if isinstance(file, (str, os.PathLike)):
-        with open(file, "wb") as handle:
+        # A temporary file renamed into place: a failed save leaves the old file whole.
+        with atomic_open(file) as handle:
             np.savez(handle, **arrays)
     else:
         np.savez(file, **arrays)
 
 
-def load(file: PathOrFile) -> SavedWeights:
-    """Read a file written by :func:`save` (without pickle).
+#: The most bytes of arrays :func:`load` reads from one file unless told otherwise (1 GiB:
+#: a 784-1024-1024-10 network is 15 MB). Checked against the sizes the file declares,
+#: before anything is decompressed or allocated.
+MAX_BYTES = 1 << 30
+_MAX_MEMBERS = 20_000  # W and b for 10,000 layers, and the two text entries
+_MAX_TEXT = 64 * 1024  # characters of the format and activations entries
+_MAX_HEADER = 10_000  # bytes of one .npy header (NumPy's own default limit)
+_LAYER_KEY = re.compile(r"([Wb])(0|[1-9][0-9]{0,5})")
 
-    Raises :class:`WeightsFileError` (a ``ValueError``) for a file that is truncated,
-    not an ``.npz`` archive, or an archive without ``W0, b0, ...``; ``FileNotFoundError``
-    when there is no such file. A PyTorch state dict (a ``.pt`` or ``.pth`` file, or any
-    file PyTorch wrote) is read with ``torch.load(..., weights_only=True)``.
+
+def load(file: PathOrFile, *, max_bytes: int = MAX_BYTES) -> SavedWeights:
+    """Read a file written by :func:`save`, without pickle and within bounds.
+
+    Raises :class:`WeightsFileError` (a ``ValueError``) naming the problem for anything
+    but a well-formed weights file: not a zip archive (or a single ``.npy`` array), a
+    member that is not an ``.npy`` array or has a name other than ``W0, b0, W1, ...``,
+    ``format`` and ``activations``, arrays declared larger than ``max_bytes`` in total
+    (checked from the headers before anything is decompressed or allocated, so a small
+    file cannot make it allocate gigabytes), non-float weights, NaN or infinite weights,
+    a missing or skipped layer (``W0, b0, W2, b2``), shapes that do not chain, and
+    metadata that is not a short flat JSON array of names. ``FileNotFoundError`` when
+    there is no such file, ``OSError`` when it cannot be read.
+
+    Every member's zip entry and ``.npy`` header is checked first; only then are the
+    arrays read, each exactly to its declared size. A PyTorch state dict (a ``.pt`` or
+    ``.pth`` file, or any file PyTorch wrote) is read with ``torch.load(...,
+    weights_only=True)``, within the same ``max_bytes``.
     """
     if is_torch_file(file):
-        return _load_torch(file)
+        return _load_torch(file, max_bytes)
     name = _describe(file)
     try:
-        loaded = np.load(file, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a plain .npy array
-            raise WeightsFileError(f"{name} holds a single array, not an .npz archive of weights")
-        with loaded as archive:
-            contents = {key: archive[key] for key in archive.files}
-    except (FileNotFoundError, WeightsFileError):
+        with zipfile.ZipFile(file) as archive:
+            members = _checked_members(archive, name, max_bytes)
+            contents = {
+                key: _read_member(archive, info, header, name)
+                for key, (info, header) in members.items()
+            }
+    except (FileNotFoundError, IsADirectoryError, PermissionError, WeightsFileError):
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as error:
+    except zipfile.BadZipFile as error:
+        raise WeightsFileError(_not_a_zip(file, name, error)) from None
+    except (OSError, EOFError, ValueError, RuntimeError, NotImplementedError, zlib.error) as error:
+        # truncated, corrupt (bad CRC), encrypted or oddly compressed members
         raise WeightsFileError(
-            f"{name} is not a readable weights file (a truncated or foreign file? "
-            f"expected an .npz archive written by autograd_lite.weights.save): {error}"
+            f"{name} is not a readable weights file (a truncated or foreign file? expected "
+            f"an .npz archive written by autograd_lite.weights.save): {error}"
         ) from None
     return _parse(contents, name)
 
 
-def _parse(contents: dict[str, Any], name: str) -> SavedWeights:
-    found = ", ".join(sorted(contents)) or "nothing"
-    if "format" in contents and str(contents["format"]) != FORMAT:
+class _Header(NamedTuple):
+    shape: tuple[int, ...]
+    fortran_order: bool
+    dtype: np.dtype[Any]
+    offset: int  # bytes before the array data
+
+
+def _checked_members(
+    archive: zipfile.ZipFile, name: str, max_bytes: int
+) -> dict[str, tuple[zipfile.ZipInfo, _Header]]:
+    """Every member's key, zip entry and .npy header, all checked before any array is read."""
+    infos = archive.infolist()
+    if len(infos) > _MAX_MEMBERS:
         raise WeightsFileError(
-            f"{name} has format {str(contents['format'])!r}; this version reads {FORMAT!r}"
+            f"{name} has {len(infos):,} members; a weights file has at most {_MAX_MEMBERS:,}"
         )
+    keys = [_key(info.filename) for info in infos]
+    if "W0" not in keys:
+        found = ", ".join(
+            sorted(member.removesuffix(".npy")[:40] for member in archive.namelist()[:20])
+        )
+        raise WeightsFileError(
+            f"{name} is not an autograd-lite weights file: it holds {found or 'nothing'} "
+            "(expected W0, b0, W1, b1, ...)"
+        )
+    members: dict[str, tuple[zipfile.ZipInfo, _Header]] = {}
+    total = 0
+    for info, key in zip(infos, keys):
+        if key is None:
+            raise WeightsFileError(
+                f"{name}: unexpected member {info.filename[:80]!r} (a weights file holds "
+                "only W0.npy, b0.npy, W1.npy, ..., format.npy and activations.npy)"
+            )
+        if key in members:
+            raise WeightsFileError(f"{name}: member {info.filename!r} appears twice")
+        if info.file_size > max_bytes + _MAX_HEADER:
+            raise WeightsFileError(
+                f"{name}: {info.filename} declares {info.file_size:,} bytes, more than the "
+                f"limit of {max_bytes:,} (load(..., max_bytes=N) raises it)"
+            )
+        header = _read_header(archive, info, name)
+        nbytes = math.prod(header.shape) * header.dtype.itemsize
+        total += nbytes
+        if total > max_bytes:
+            raise WeightsFileError(
+                f"{name}: {info.filename} declares an array of shape {header.shape}, which "
+                f"brings the arrays to {total:,} bytes, more than the limit of {max_bytes:,} "
+                "(load(..., max_bytes=N) raises it)"
+            )
+        if header.offset + nbytes != info.file_size:
+            raise WeightsFileError(
+                f"{name}: {info.filename} declares an array of shape {header.shape} "
+                f"({nbytes:,} bytes) in a member of {info.file_size:,} bytes (a truncated or "
+                "forged file?)"
+            )
+        members[key] = (info, header)
+    return members
+
+
+def _key(member: str) -> str | None:
+    """The key of a member named ``W0.npy``, ``b3.npy``, ``format.npy``...; None for others."""
+    key = member.removesuffix(".npy")
+    if key != member and (key in ("format", "activations") or _LAYER_KEY.fullmatch(key)):
+        return key
+    return None
+
+
+def _read_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> _Header:
+    """The .npy header of one member, read from the start of its stream (a few hundred
+    bytes decompressed), refusing every dtype but plain numbers and text."""
+    with archive.open(info) as stream:
+        try:
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                read = np.lib.format.read_array_header_1_0
+            elif version == (2, 0):
+                read = np.lib.format.read_array_header_2_0
+            else:
+                raise ValueError(f"unsupported .npy version {version}")
+            shape, fortran_order, dtype = read(stream, max_header_size=_MAX_HEADER)
+        except ValueError as error:
+            raise WeightsFileError(
+                f"{name}: {info.filename} is not a readable .npy array: {error}"
+            ) from None
+        offset = stream.tell()
+    if dtype.hasobject:
+        raise WeightsFileError(
+            f"{name} is not a readable weights file: {info.filename} holds Python objects "
+            "(pickled data, which is never loaded)"
+        )
+    if dtype.kind not in "fiubU" or dtype.fields is not None:
+        raise WeightsFileError(
+            f"{name}: {info.filename} holds {dtype} data; a weights file holds float "
+            "arrays and text"
+        )
+    return _Header(tuple(int(n) for n in shape), bool(fortran_order), dtype, offset)
+
+
+def _read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, header: _Header, name: str
+) -> npt.NDArray[Any]:
+    """One member's array, read to exactly the size its header declared."""
+    nbytes = info.file_size - header.offset
+    with archive.open(info) as stream:
+        stream.read(header.offset)
+        data = stream.read(nbytes)
+    if len(data) != nbytes:
+        raise WeightsFileError(f"{name}: {info.filename} is truncated")
+    flat = np.frombuffer(data, dtype=header.dtype)
+    if header.fortran_order:
+        array: npt.NDArray[Any] = flat.reshape(header.shape[::-1]).T
+    else:
+        array = flat.reshape(header.shape)
+    return np.array(array, order="C")
+
+
+def _not_a_zip(file: PathOrFile, name: str, error: Exception) -> str:
+    start = b""
+    try:
+        if isinstance(file, (str, os.PathLike)):
+            with open(file, "rb") as handle:
+                start = handle.read(6)
+        else:
+            file.seek(0)
+            start = file.read(6)
+    except (OSError, ValueError, AttributeError):
+        pass
+    if start == b"\x93NUMPY":
+        return f"{name} holds a single array, not an .npz archive of weights"
+    return (
+        f"{name} is not a readable weights file (a truncated or foreign file? expected an "
+        f".npz archive written by autograd_lite.weights.save): {error}"
+    )
+
+
+def _parse(contents: dict[str, Any], name: str) -> SavedWeights:
+    keys = sorted(contents)
+    found = ", ".join(keys[:20]) + (f" and {len(keys) - 20:,} more" if len(keys) > 20 else "")
+    found = found or "nothing"
+    if "format" in contents:
+        text = _text(contents["format"], "format", name)
+        if text != FORMAT:
+            raise WeightsFileError(
+                f"{name} has format {text[:80]!r}; this version reads {FORMAT!r}"
+            )
     if "W0" not in contents:
         raise WeightsFileError(
             f"{name} is not an autograd-lite weights file: it holds {found} "
             "(expected W0, b0, W1, b1, ...)"
         )
+    layers = sorted({int(key[1:]) for key in contents if key not in ("format", "activations")})
     pairs = []
-    index = 0
-    while f"W{index}" in contents:
-        if f"b{index}" not in contents:
-            raise WeightsFileError(f"{name}: W{index} has no bias b{index} (it holds {found})")
+    for index in range(layers[-1] + 1):
+        has_W, has_b = f"W{index}" in contents, f"b{index}" in contents
+        if not (has_W and has_b):
+            if has_W:
+                problem = f"W{index} has no bias b{index}"
+            elif has_b:
+                problem = f"b{index} has no weights W{index}"
+            else:
+                problem = (
+                    f"layer {index} is missing (no W{index}, b{index}) before layer {layers[-1]}"
+                )
+            raise WeightsFileError(
+                f"{name}: {problem} (it holds {found}; expected W0, b0, W1, b1, ... without gaps)"
+            )
         W, b = contents[f"W{index}"], contents[f"b{index}"]
         if W.dtype.kind != "f" or b.dtype.kind != "f":
             raise WeightsFileError(
                 f"{name}: layer {index} holds {W.dtype} and {b.dtype} arrays, not floats"
             )
+        for key, array in ((f"W{index}", W), (f"b{index}", b)):
+            bad = array.size - int(np.count_nonzero(np.isfinite(array)))
+            if bad:
+                raise WeightsFileError(
+                    f"{name}: {key} holds {bad:,} NaN or infinite number"
+                    f"{'s' if bad > 1 else ''}; weights must be finite"
+                )
         pairs.append((W, b))
-        index += 1
     try:
         weights = check_weights(pairs)
     except ValueError as error:
@@ -210,18 +400,54 @@ def _parse(contents: dict[str, Any], name: str) -> SavedWeights:
     return SavedWeights(weights, activations)
 
 
+def _text(entry: Any, key: str, name: str) -> str:
+    if entry.dtype.kind != "U" or entry.shape != ():
+        raise WeightsFileError(f"{name}: {key!r} is {entry.dtype} {entry.shape}, not text")
+    text = str(entry)
+    if len(text) > _MAX_TEXT:
+        raise WeightsFileError(
+            f"{name}: {key!r} holds {len(text):,} characters (at most {_MAX_TEXT:,})"
+        )
+    return text
+
+
 def _activation_names(entry: Any, layers: int, name: str) -> list[str]:
-    try:
-        names = json.loads(str(entry))
-    except json.JSONDecodeError:
-        names = None
+    text = _text(entry, "activations", name)
+    names = None
+    if _json_depth(text) <= 1:  # a flat array: nesting is refused before parsing
+        try:
+            names = json.loads(text)
+        except json.JSONDecodeError:
+            names = None
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise WeightsFileError(f"{name}: 'activations' is not a JSON array of names")
+        raise WeightsFileError(f"{name}: 'activations' is not a flat JSON array of names")
     if len(names) != layers:
         raise WeightsFileError(
-            f"{name}: {len(names)} activation names for {layers} layers: {names}"
+            f"{name}: {len(names)} activation names for {layers} layers: {names[:20]}"
         )
     return names
+
+
+def _json_depth(text: str) -> int:
+    """How deeply ``[`` and ``{`` nest in JSON text (outside strings), without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def load_into(model: Any, file: PathOrFile) -> SavedWeights:
@@ -329,19 +555,8 @@ def _save_torch(file: PathOrFile, weights_or_model: Any, activations: Sequence[s
         metadata["activations"] = names
     state._metadata = OrderedDict([(_TORCH_METADATA_KEY, metadata)])  # type: ignore[attr-defined]
     if isinstance(file, (str, os.PathLike)):
-        folder = os.path.dirname(os.path.abspath(file))
-        handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                torch.save(state, stream)
-            umask = os.umask(0o022)  # read it (there is no other way) and put it back
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0o600
-            os.replace(temporary, file)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        with atomic_open(file) as stream:  # the old file stays whole if saving fails
+            torch.save(state, stream)
     else:
         torch.save(state, file)
 
@@ -356,10 +571,6 @@ def _torch_refusal(error: BaseException) -> str:
     if "Unsupported global" in first:  # e.g. torch.save(model): a pickled module, not tensors
         first += "; save model.state_dict(), not the model"
     return first
-
-
-# The most bytes a .pt file may hold (1 GiB: a 784-1024-1024-10 network is 15 MB).
-_TORCH_MAX_BYTES = 1 << 30
 
 
 def _check_torch_size(file: PathOrFile, name: str, max_bytes: int) -> None:
@@ -396,7 +607,7 @@ def _check_torch_size(file: PathOrFile, name: str, max_bytes: int) -> None:
         raise WeightsFileError(f"{name} declares {total:,} bytes, more than {max_bytes:,}")
 
 
-def _load_torch(file: PathOrFile, max_bytes: int = _TORCH_MAX_BYTES) -> SavedWeights:
+def _load_torch(file: PathOrFile, max_bytes: int = MAX_BYTES) -> SavedWeights:
     """Read a PyTorch state dict with ``torch.load(..., weights_only=True)``, within
     ``max_bytes``; NaN or infinite weights are refused, as in an ``.npz`` file."""
     import pickle

@@ -12,12 +12,15 @@ training and 359 test images (``autograd_lite.data.load_dataset("digits")``).
 2. Softmax cross-entropy on the output logits, tanh hidden neurons, Adam with learning
    rate 0.01, the same batches and epochs.
 
-Prints each run's test accuracy and time, and writes viz/digits_quadratic_sgd.png and
-viz/digits_cross_entropy_adam.png (loss and accuracies per epoch).
+Prints each run's test accuracy and time, and writes digits_quadratic_sgd.png and
+digits_cross_entropy_adam.png (loss and accuracies per epoch) into the current folder,
+or into ``--out DIR`` (``--out viz`` redraws the repository's gallery pictures). About
+8 s of CPU time for both runs on the project's 2-core machine.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,8 +29,6 @@ import numpy as np
 
 from autograd_lite import data, nn
 from autograd_lite.train import History, fit, make_optimizer, plot
-
-VIZ = Path(__file__).resolve().parent.parent / "viz"
 
 SETUPS: dict[str, dict[str, Any]] = {
     "quadratic_sgd": {
@@ -75,8 +76,11 @@ def train_digits(setup: str, epochs: int = 30, seed: int = 0) -> tuple[Any, Hist
     return model, history
 
 
-def main() -> int:
-    VIZ.mkdir(exist_ok=True)
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--out", metavar="DIR", default=".", help="where to write (.)")
+    out = Path(parser.parse_args(argv).out)
+    out.mkdir(parents=True, exist_ok=True)
     for setup, settings in SETUPS.items():
         _, history = train_digits(setup)
         print(
@@ -85,15 +89,15 @@ def main() -> int:
             f"{history.epochs} epochs: train accuracy {history.train_accuracy:.2%}, "
             f"test accuracy {history.test_accuracy:.2%}, {history.seconds:.1f} s"
         )
-        path = VIZ / f"digits_{setup}.png"
+        path = out / f"digits_{setup}.png"
         title = (
             f"digits, 64-30-10 {settings['activation']}: {settings['loss']} cost, "
             f"{settings['optimizer']} (lr {settings['lr']:g})"
         )
         plot(path, history, title=title)
-        print(f"wrote {path.relative_to(VIZ.parent)}")
+        print(f"wrote {path}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

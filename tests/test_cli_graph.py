@@ -110,8 +110,11 @@ def test_mlp(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         (["--set", "x=1", "tanh(x)"], "'tanh(x)' is not NAME=NUMBER: put the expression before"),
         (["x", "--mlp", "2,1"], "give an expression"),
         (["x", "--set", "x=1", "--format", "png"], "--format png needs an output file"),
-        (["x", "--set", "x=1", "-o", "out.jpeg"], "cannot tell the output format"),
-        (["x", "--set", "x=1", "-o", "no/such/dir/g.dot"], "cannot write no/such/dir/g.dot"),
+        (["x", "--set", "x=1", "-o", "out.jpeg"], "-o out.jpeg: cannot tell the format"),
+        (
+            ["x", "--set", "x=1", "-o", "no/such/dir/g.dot"],
+            "-o no/such/dir/g.dot: the folder no/such/dir does not exist",
+        ),
         (["x", "--set", "x=1", "--max-nodes", "0"], "--max-nodes must be at least 1"),
         (["--mlp", "2"], "--layers: expected layer sizes like 2,3,1"),
         (["--mlp", "2,x"], "--layers: expected layer sizes like 2,3,1"),
@@ -192,3 +195,50 @@ def test_python_dash_m_runs_the_command() -> None:
         "autograd-lite graph: error: attribute access ('.') is not allowed "
         "(at column 2 of 'x.__class__')\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["-o", "g.png", "--format", "svg"], "-o g.png --format svg: the extension says png"),
+        (["-o", "{tmp}", "--text"], "is a folder; expected a file name in it"),
+        (["-o", "g.txt", "--text", "--format", "png"], "--text writes a text tree"),
+        (["-o", "g.svg", "--max-nodes", "5000"], "--max-nodes 5000: Graphviz needs minutes"),
+    ],
+)
+def test_output_mistakes_are_refused_before_any_work(
+    argv: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = [arg.format(tmp=tmp_path) for arg in argv]
+    status, out, err = run([*EXPRESSION, *argv], capsys)
+    assert status == 2 and out == ""
+    assert message in err and len(err.splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_max_nodes_above_the_cap_is_fine_for_dot_text(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "g.dot"
+    status, _, err = run([*EXPRESSION, "-o", str(path), "--max-nodes", "5000"], capsys)
+    assert status == 0, err
+    assert path.read_text(encoding="utf-8").startswith("digraph")
+
+
+def test_a_failing_dot_is_one_line_pointing_to_max_nodes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "dot").write_text("#!/bin/sh\necho 'out of memory' >&2\nexit 1\n")
+    (folder / "dot").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:/bin:/usr/bin")
+    status, _, err = run([*EXPRESSION, "-o", str(tmp_path / "g.svg")], capsys)
+    assert status == 2 and len(err.splitlines()) == 1
+    assert "(out of memory); lower --max-nodes (now 300" in err
+    assert not (tmp_path / "g.svg").exists()

@@ -93,6 +93,8 @@ def test_compare_checks_a_network_trained_in_pytorch(
     assert done.returncode == 0, done.stderr
     assert "network 2-8-1, tanh hidden, sigmoid output, cross_entropy cost" in done.stdout
     assert "OK: value, tensor, numeric and torch agree with the closed form" in done.stdout
+    done = in_process(["compare", "--weights", str(torch_trained)], capsys)
+    one_line_error(done, "does not record the activations", "--activation")
     done = in_process(
         ["compare", "--weights", str(torch_trained), "--activation", "tanh", "--json"], capsys
     )

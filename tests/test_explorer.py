@@ -91,7 +91,9 @@ def test_a_stepper_hands_over_its_position() -> None:
     assert data["position"] == len(data["forward"]) + 2
     assert stepper.position == 2 and not stepper.closed
     assert [node.grad for node in stepper.names.order] == grads
-    assert page_data(viz.explorer(root).html)["position"] == 0
+    assert page_data(viz.explorer(root).html)["position"] == 0  # before the forward pass
+    stepper.reset()  # at the start of the backward pass: the forward pass is done
+    assert page_data(viz.explorer(stepper).html)["position"] == len(data["forward"])
 
 
 def test_network_records_carry_the_closed_form() -> None:
@@ -130,7 +132,9 @@ def test_every_step_has_its_edge_in_the_picture() -> None:
     x = Value(3.0, label="x")
     text = viz.explorer((x * x + x).tanh()).html
     data = page_data(text)
-    ids = set(re.findall(r'<g id="([^"]+)" class="(?:node|edge)"', text))
+    found = re.findall(r'<g id="([^"]+)" class="(?:node|edge)"', text)
+    ids = set(found)
+    assert len(ids) == len(found)  # every id names one element
     for i, node in enumerate(data["nodes"]):
         assert f"v{i}" in ids
         if node["op"]:
@@ -138,8 +142,9 @@ def test_every_step_has_its_edge_in_the_picture() -> None:
     for step in data["steps"]:
         inputs = data["nodes"][step["node"]]["inputs"]
         count = inputs[: step["pos"]].count(step["input"])
-        assert f"e{step['node']}-{count}" in ids
-    assert {"e1-0", "e1-1"} <= ids  # x * x: two edges from x into one operation
+        assert f"e{step['node']}-{step['input']}-{count}" in ids
+    assert {"e1-0-0", "e1-0-1"} <= ids  # x * x: two edges from x into one operation
+    assert "e2-1-0" in ids and "e2-0-0" in ids  # x*x + x: two inputs, one edge each
 
 
 def test_large_graphs_open_on_the_layer_summary() -> None:
@@ -237,23 +242,37 @@ def explore(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     return status, capsys.readouterr().err
 
 
-def test_explore_writes_the_network_step_shows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--layers", "2,3,2", "--seed", "4", "--cost", "mse"],
+        ["x**3 + 0.5*x", "--set", "x=2"],  # numbers in an expression get no step
+    ],
+)
+def test_explore_shows_the_steps_step_shows(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
 ) -> None:
-    """The same options give the same network and the same step texts as `step --all`."""
+    """The same options give the same graph and the same step texts as `step --all`."""
     monkeypatch.setattr(cli, "COMMANDS", ("explore", "step"))
-    options = ["--layers", "2,3,2", "--seed", "4", "--cost", "mse"]
-    out = tmp_path / "net.html"
+    out = tmp_path / "page.html"
     status, err = explore([*options, "-o", str(out)], capsys)
     assert status == 0 and err.startswith(f"wrote {out} (")
     data = page_data(out.read_text(encoding="utf-8"))
     assert cli.main(["step", *options, "--all"]) == 0
     printed = capsys.readouterr().out
-    assert len(data["steps"]) > 50
+    shown = [line for line in printed.splitlines() if line.startswith("step ")]
+    assert [step["text"].splitlines()[0] for step in data["steps"]] == shown
     for step in data["steps"]:
         assert step["text"] + "\n" in printed
-    example = build_network(NetworkSpec(layers=(2, 3, 2), seed=4, cost="mse"))
-    assert data["title"] == f"{example.describe()} = {format_number(example.root.data)}"
+    if options[0] == "--layers":
+        assert len(data["steps"]) > 50
+        example = build_network(NetworkSpec(layers=(2, 3, 2), seed=4, cost="mse"))
+        assert data["title"] == f"{example.describe()} = {format_number(example.root.data)}"
+    else:
+        assert len(data["steps"]) == 4
 
 
 @pytest.mark.usefixtures("only_explore")
@@ -286,7 +305,7 @@ def test_explore_loads_weights(tmp_path: Path, capsys: pytest.CaptureFixture[str
         ([*NEURON, "--input", "1"], "not both"),
         (["--cost", "mse"], "the network options need --layers SIZES or --weights FILE"),
         ([*NEURON, "-o", "page.png"], "give a name ending in .html"),
-        ([*NEURON, "-o", "no/such/dir/page.html"], "no such directory"),
+        ([*NEURON, "-o", "no/such/dir/page.html"], "the folder no/such/dir does not exist"),
         ([*NEURON, "--max-nodes", "0"], "--max-nodes must be at least 1"),
     ],
 )
@@ -336,3 +355,60 @@ def test_explore_from_the_command_line(tmp_path: Path) -> None:
         timeout=120,
     ).stdout
     assert "explore" in help_text
+
+
+def test_arrays_are_shown_whole_in_the_panel_and_by_their_norm_in_the_picture() -> None:
+    from autograd_lite import Tensor
+
+    W = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    X = Tensor(np.ones((4, 3)))
+    root = (X @ W.T).tanh().sum()
+    data = page_data(viz.explorer(root).html)
+    stepper = Stepper(root)
+    for record, view in zip(data["steps"], stepper.steps):
+        assert record["text"] == view.text()
+        after = view.step.after
+        if isinstance(after, np.ndarray) and after.size > 1:
+            norm = format_number(np.linalg.norm(after))
+            assert record["after_short"] == f"{after.shape} norm {norm}"
+            assert record["after_x"] == after.tolist()  # every number, for the tests' checks
+        else:
+            assert "after_short" not in record
+    stepper.close()
+
+
+def test_the_page_builder_imports_neither_the_renderer_nor_graphviz() -> None:
+    """viz.explorer draws and calls the page builder; the builder never calls back (no
+    circle between presentation modules), and graphviz stays viz's alone."""
+    import ast
+
+    tree = ast.parse((ROOT / "autograd_lite" / "explorer.py").read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            names.add(node.module or "")
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    assert not names & {"viz", "graphviz", "cli"}
+    assert "stepper" in names  # the steps it shows are the Stepper's (the engine's)
+
+
+@pytest.mark.usefixtures("only_explore")
+@pytest.mark.parametrize("problem", ["missing", "too slow"])
+def test_graphviz_trouble_is_one_line_and_nothing_written(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    problem: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    if problem == "missing":
+        monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    else:
+        monkeypatch.setattr(viz, "LAYOUT_TIMEOUT", 1e-6)
+    status, err = explore(NEURON, capsys)
+    assert status == 2 and err.count("\n") == 1
+    expected = "executable is missing" if problem == "missing" else "took more than"
+    assert expected in err
+    assert list(tmp_path.iterdir()) == []

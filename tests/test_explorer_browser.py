@@ -57,20 +57,36 @@ def engine_state(stepper: Stepper) -> list[Any]:
 # One round trip: where the page is, its gradients, the picture's grad texts, the panel.
 _STATE = """
 const texts = window.explorer.gradients().map((_, i) => {
-  const t = Array.from(document.getElementById('v' + i).getElementsByTagName('text'))
-    .filter((e) => e.textContent.startsWith('grad ')).pop();
-  return t ? t.textContent : null;
+  const field = document.getElementById('g' + i);
+  return field ? field.textContent : null;
 });
+// Where the step's arrow ends, and the box of the node it should reach.
+const line = document.querySelector('#flow polyline');
+const to = document.querySelector('#marks .flow-to');
+let arrow = null;
+if (line && to) {
+  const points = line.getAttribute('points').trim().split(' ');
+  const [x, y] = points[points.length - 1].split(',').map(Number);
+  const box = ['x', 'y', 'width', 'height'].map((a) => Number(to.getAttribute(a)));
+  arrow = [x, y, ...box, to.dataset.for];
+}
 return [window.explorer.position, window.explorer.gradients(), texts,
-        document.getElementById('step-text').textContent];
+        document.getElementById('step-text').textContent, arrow];
 """
 
 
 def check_position(browser: Browser, stepper: Stepper, forward: int) -> None:
     """The page at backward step ``stepper.position`` shows the Stepper's gradients, in
     its data, in the picture and in the step panel."""
-    where, grads, texts, panel = browser.run(_STATE)
+    where, grads, texts, panel, arrow = browser.run(_STATE)
     assert where == forward + stepper.position
+    if stepper.position:  # the arrow ends on the input that receives the gradient
+        assert arrow is not None
+        x, y, left, top, width, height, marked = arrow
+        assert left - 12 <= x <= left + width + 12 and top - 12 <= y <= top + height + 12
+        current = stepper.current
+        assert current is not None
+        assert marked == f"v{stepper.names.index[current.step.input]}"
     # Constants (targets, the 0.5 of the cost) get no step: the page says so, not a number.
     taking_part = [not stepper.names.is_constant(node) for node in stepper.names.order]
     expected = engine_state(stepper)
@@ -118,10 +134,11 @@ def test_neuron_gradients_equal_the_engines(browser: Browser, tmp_path: Path) ->
     open_page(browser, write_page(tmp_path, NEURON))
     assert position(browser) == 0
     # The forward pass first: values appear operation by operation.
-    assert browser.driver.find_element(By.ID, "v3").get_attribute("class") == "node pending"
+    field = browser.driver.find_element(By.ID, "d5")  # the data field of tanh(x*w + b)
+    assert (field.text, field.get_attribute("class")) == ("data ?", "field pending")
     for _ in range(3):
         browser.driver.find_element(By.ID, "next").click()
-    assert "data 0.706419" in browser.driver.find_element(By.ID, "v5").text
+    assert (field.text, field.get_attribute("class")) == ("data 0.706419", "field")
     root = parse_expression("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88})
     with Stepper(root) as stepper:
         walk(browser, stepper)
@@ -298,9 +315,9 @@ def test_summary_page_steps_per_layer_block(browser: Browser, tmp_path: Path) ->
         assert bool(browser.driver.find_elements(By.CSS_SELECTOR, "#flow .flow-line")) == across
         label = browser.driver.find_element(By.CSS_SELECTOR, "#flow .flow-label").text
         assert label.startswith("+= " + step["contribution"])
-        block = browser.driver.find_element(By.CSS_SELECTOR, "g.node[id^='k'].flow-to")
-        assert block.get_attribute("id") == nodes[step["input"]]["block"]
-    block.click()
+        block = browser.driver.find_element(By.CSS_SELECTOR, "#marks .flow-to")
+        assert block.get_attribute("data-for") == nodes[step["input"]]["block"]
+    browser.driver.find_element(By.ID, block.get_attribute("data-for")).click()
     assert "nodes in this box" in browser.driver.find_element(By.ID, "record").text
     assert browser.errors() == []
 
@@ -385,9 +402,18 @@ def test_notebook_with_two_explorers_converted_to_html(browser: Browser, tmp_pat
 def test_page_from_an_installed_wheel(browser: Browser, tmp_path: Path) -> None:
     """Build the wheel, install it into a fresh virtual environment (offline: numpy and
     graphviz are lent from this one, nothing else), write a page with its command."""
+    # Build from a copy of what the wheel is made of, so the checkout gets no build/.
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT / "autograd_lite",
+        source / "autograd_lite",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     wheels = tmp_path / "wheels"
     build = subprocess.run(
-        [*PIP, "wheel", str(ROOT), *OFFLINE, "--no-build-isolation", "-w", str(wheels)],
+        [*PIP, "wheel", str(source), *OFFLINE, "--no-build-isolation", "-w", str(wheels)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -444,3 +470,13 @@ def test_page_from_an_installed_wheel(browser: Browser, tmp_path: Path) -> None:
     assert position(browser) == 8
     assert browser.driver.find_element(By.ID, "step-text").text.startswith("step 5 of 5")
     shutil.rmtree(fresh)
+
+
+def test_a_stepper_hands_over_its_position(browser: Browser, tmp_path: Path) -> None:
+    root = parse_expression("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88})
+    with Stepper(root) as stepper:
+        stepper.next()
+        stepper.next()
+        open_page(browser, viz.explorer(stepper).save(tmp_path / "handed.html"))
+        check_position(browser, stepper, forward=3)  # opens after the stepper's 2 steps
+        assert browser.driver.find_element(By.ID, "where").text == "backward 2 / 5"

@@ -345,3 +345,14 @@ def test_value_methods_given_an_array_say_what_lifts_it() -> None:
         Value(1.0).hypot(np.ones(2))
     lifted = al.hypot(Value(1.0), np.ones(2))  # the module function lifts it
     np.testing.assert_allclose(lifted.data, np.sqrt(2.0))
+
+
+def test_jacobians_with_several_argnums_are_tuples() -> None:
+    def f(a: Any, b: Any) -> Any:
+        return al.sin(a) * b
+
+    a, b = np.array([0.2, 0.4]), np.array([1.5, -2.0])
+    for jac in (jacfwd, jacrev):
+        ja, jb = jac(f, argnums=(0, 1))(a, b)
+        np.testing.assert_allclose(ja, np.diag(np.cos(a) * b), rtol=RTOL)
+        np.testing.assert_allclose(jb, np.diag(np.sin(a)), rtol=RTOL)

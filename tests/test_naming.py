@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from autograd_lite import backprop, nn, weights
-from autograd_lite.naming import Names, NetworkSpec, build_network, pretty, value_network_graph
+from autograd_lite.naming import (
+    Names,
+    NetworkSpec,
+    build_network,
+    number_leaves,
+    pretty,
+    value_network_graph,
+)
 from autograd_lite.parse import parse_expression
 from autograd_lite.stepper import Stepper
 
@@ -27,11 +34,11 @@ def test_expressions_name_unnamed_nodes_and_find_takes_every_spelling() -> None:
 
 def test_constants_are_numbers_and_need_no_gradient() -> None:
     root = parse_expression("x**3 + 0.5*x", {"x": 2.0})
-    names = Names(root)
+    names = Names(root, constants=number_leaves(root))
     constants = [n for n in names.order if names.is_constant(n)]
     assert sorted(names.text(n) for n in constants) == ["0.5", "3"]
     assert "3" not in names.known() and names.pretty(constants[0]) == ""
-    stepper = Stepper(root)
+    stepper = Stepper(root, constants=number_leaves(root))
     assert stepper.hidden == 2 and all(not names.is_constant(v.step.input) for v in stepper.steps)
     stepper.run()
     assert names.find("x").grad == 3 * 2.0**2 + 0.5  # still exactly backward()'s gradient

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Tensor, Value, backprop, engine, nn
+from autograd_lite.naming import number_leaves
 from autograd_lite.parse import parse_assignments, parse_expression
 from autograd_lite.stepper import Stepper, format_value
 
@@ -359,13 +360,23 @@ def test_format_value() -> None:
 
 
 def test_expressions_name_nodes_without_ambiguity() -> None:
-    stepper = Stepper(parse_expression("relu(-x) + tanh(-x) + 3*x", {"x": 2.0}))
+    root = parse_expression("relu(-x) + tanh(-x) + 3*x", {"x": 2.0})
+    stepper = Stepper(root, constants=number_leaves(root))
     texts = [v.input_text for v in stepper.steps]
     assert "-x" not in texts  # two different nodes would both read "-x"
     assert any(t.startswith("n") and t[1:].isdigit() for t in texts)
     # the 3 of 3*x is a constant: nobody needs its gradient, so no step goes into it
     assert "3" not in texts and stepper.hidden == 1
     assert "(3*x).grad" in str(stepper.run_to(stepper.find("x"))[-1])
+
+
+def test_unlabelled_values_of_a_python_program_get_their_steps() -> None:
+    # micrograd-style code labels nothing: its leaves are parameters, not constants
+    a, b = Value(2.0), Value(3.0)
+    stepper = Stepper(a * b + a)
+    assert stepper.hidden == 0 and len(stepper) == 4
+    stepper.run()
+    assert (a.grad, b.grad) == (4.0, 2.0)
 
 
 def test_table_lists_every_step_and_marks_the_current_one() -> None:

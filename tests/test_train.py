@@ -249,7 +249,7 @@ def test_fit_stops_when_the_loss_stops_being_finite() -> None:
         warnings.simplefilter("error")  # no RuntimeWarning from the overflow either
         with pytest.raises(TrainingDiverged, match=r"the loss became (inf|nan) at epoch \d+, step"):
             fit(model, Xs, ys, loss="mse", optimizer=optim.SGD(model.parameters(), 50.0),
-                epochs=50, batch_size=10)  # fmt: skip
+                epochs=50, batch_size=10, loss_limit=math.inf)  # fmt: skip
 
 
 def test_divergence_names_the_learning_rate_of_the_moment() -> None:

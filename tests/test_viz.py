@@ -361,9 +361,14 @@ def test_text_names_labelled_interior_nodes_and_leaves() -> None:
     lines = viz.text(y, show=("label",)).splitlines()
     assert lines[0] == "y (*)"
     assert viz.text(y, show=()).splitlines()[0] == "n2 (*)"
-    # the unlabelled x is named by its number; the constant 3 too, and needs no grad
+    # the unlabelled x is named by its number, the constant 3 too; given as a constant,
+    # the 3 needs no grad
     assert lines[1:] == ["  1: 2", "  2: 3"]
-    assert viz.text(y, show=("grad",)).splitlines()[2].endswith("  needs no grad")
+    three = y.parents[1]
+    assert viz.text(y, show=("grad",)).splitlines()[2].endswith("  grad 0.0")
+    assert (
+        viz.text(y, show=("grad",), constants=[three]).splitlines()[2].endswith("  needs no grad")
+    )
 
 
 def assert_summary_is_a_dag(source: str) -> None:

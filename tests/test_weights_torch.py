@@ -194,7 +194,7 @@ def test_bounds_and_non_finite_numbers(tmp_path: Path) -> None:
     with pytest.raises(
         WeightsFileError, match=r"big.pt declares 3\d\d,\d\d\d bytes, more than 100,000"
     ):
-        weights._load_torch(path, max_bytes=100_000)
+        weights.load(path, max_bytes=100_000)
     nan = tmp_path / "nan.pt"
     torch.save({"0.weight": torch.ones(2, 2), "0.bias": torch.tensor([0.0, float("nan")])}, nan)
     with pytest.raises(WeightsFileError, match=r"nan.pt: 0.bias holds NaN or infinite numbers"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 from typing import Any
 
 from . import UsageError
@@ -34,9 +35,36 @@ def parse_expression_arguments(args: argparse.Namespace) -> Any:
     from ..parse import ParseError, parse_assignments, parse_expression
 
     try:
-        return parse_expression(args.expression, parse_assignments(args.assignments))
+        values = parse_assignments(args.assignments)
+        root = parse_expression(args.expression, values)
     except ParseError as error:
         raise UsageError(error.summary) from None
+    used = _variables(root)
+    unused = [name for name in values if name not in used]
+    if unused:  # a typo (--set X=1 for x) or a leftover: say so rather than ignore it
+        names = ", ".join(sorted(used)) or "none"
+        raise UsageError(
+            f"--set {unused[0]}={values[unused[0]]:g}: {args.expression!r} has no variable "
+            f"{unused[0]} (its variables: {names})"
+        )
+    return root
+
+
+def _variables(root: Any) -> set[str]:
+    """The labels of the leaves of ``root``'s graph (the expression's variables)."""
+    seen: set[int] = set()
+    labels: set[str] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.parents:
+            stack.extend(node.parents)
+        elif node.label:
+            labels.add(node.label)
+    return labels
 
 
 def parse_sizes(text: str, option: str, example: str = "2,3,1") -> list[int]:
@@ -51,6 +79,55 @@ def parse_sizes(text: str, option: str, example: str = "2,3,1") -> list[int]:
             f"positive whole numbers), got {text!r}"
         )
     return sizes
+
+
+# ----------------------------------------------------------------------------- memory
+
+# Rough costs, measured on this project's engines: a Value node takes about 100 bytes
+# (README, benchmarks/bench_value.py); a Tensor network keeps each parameter about five
+# times (weights, gradients, two optimizer moments, a copy) and a few float64 arrays per
+# layer and example (z, a and their gradients).
+_VALUE_NODE_BYTES = 100
+_FLOAT_BYTES = 8
+
+
+def network_bytes(sizes: list[int], batch: int, engine: str) -> int:
+    """About how many bytes one training or checking step of this network takes.
+
+    ``engine`` is ``"value"`` (each example's graph holds a product and a sum node per
+    weight, all alive until the batch's backward pass) or anything else (Tensor-like:
+    arrays). An estimate to refuse the hopeless before allocating, not a measurement.
+    """
+    parameters = sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
+    units = sum(sizes)
+    if engine == "value":
+        return _VALUE_NODE_BYTES * (parameters + batch * (2 * parameters + 3 * units))
+    return _FLOAT_BYTES * (5 * parameters + 6 * batch * units)
+
+
+def memory_limit() -> int:
+    """The most memory a command may plan to use: half of this machine's (8 GiB if unknown)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def check_memory(needed: int, what: str, advice: str) -> None:
+    """A :class:`UsageError` with the estimate when ``needed`` bytes exceed the limit."""
+    limit = memory_limit()
+    if needed > limit:
+        raise UsageError(
+            f"{what} would need about {_size(needed)} of memory, more than the "
+            f"{_size(limit)} allowed (half of this machine's); {advice}"
+        )
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if count >= scale:
+            return f"{count / scale:,.1f} {unit}"
+    return f"{count:,} bytes"
 
 
 # ----------------------------------------------------------------------------- networks
@@ -106,6 +183,28 @@ def add_network_arguments(parser: argparse.ArgumentParser, *, layers_default: st
 def wants_network(args: argparse.Namespace) -> bool:
     """True when the command line describes a network (``--layers`` or ``--weights``)."""
     return args.layers is not None or args.weights is not None
+
+
+def check_expression_or_network(args: argparse.Namespace) -> bool:
+    """True when the command line describes a network, False for an expression; a
+    UsageError when it gives both or neither (step and explore take one or the other)."""
+    network = wants_network(args) or any(
+        getattr(args, option) is not None
+        for option in ("input", "target", "activation", "output_activation", "cost")
+    )
+    if args.expression is not None and network:
+        raise UsageError(
+            'give an expression (e.g. "tanh(x*w + b)") or a network (--layers SIZES or '
+            "--weights FILE), not both"
+        )
+    if args.expression is None and not wants_network(args):
+        if network:
+            raise UsageError("the network options need --layers SIZES or --weights FILE")
+        raise UsageError(
+            'give an expression (e.g. "tanh(x*w + b)") or a network (--layers SIZES or '
+            "--weights FILE)"
+        )
+    return network
 
 
 def whole_number(text: str, option: str, minimum: int) -> int:
@@ -174,7 +273,21 @@ def build_example(args: argparse.Namespace, limit: int, too_many: str, batch: in
             f"--weights {args.weights}: {count:,} weights and biases {too_many} "
             f"(the limit is {limit:,})"
         )
+    if args.weights is not None and args.activation is None:
+        _require_torch_activations(args.weights)
     return example
+
+
+def _require_torch_activations(path: str) -> None:
+    """A state dict PyTorch saved does not say which activations its network had, and
+    guessing the default would check another network: the flags must say."""
+    from ..weights import is_torch_file, load
+
+    if is_torch_file(path) and load(path).activations is None:
+        raise UsageError(
+            f"--weights {path}: a PyTorch state dict does not record the activations: give "
+            "--activation (the hidden layers') and --output-activation"
+        )
 
 
 def _option_of(message: str) -> str:

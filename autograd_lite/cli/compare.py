@@ -5,10 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from typing import Any
 
 from . import UsageError
-from .common import add_network_arguments, build_example, parse_sizes, whole_number
+from .common import (
+    add_network_arguments,
+    build_example,
+    check_memory,
+    network_bytes,
+    parse_sizes,
+    whole_number,
+)
 
 _EXAMPLES = """\
 examples:
@@ -28,7 +36,8 @@ Activations: sigmoid, tanh, relu, leaky_relu, identity (or linear); softmax (out
 with the log_likelihood cost). Costs: quadratic, mse, cross_entropy, log_likelihood.
 
 Exit status: 0 every engine agrees with the closed form; 1 something disagrees (the
-culprit is named); 2 bad arguments.
+culprit is named); 2 bad arguments, or an engine named in --engines that cannot run here
+(the reason is given); 130 interrupted.
 """
 
 _DEFAULT_LAYERS = "2,3,3,1"
@@ -60,15 +69,24 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--engines",
         metavar="NAMES",
-        default=",".join(DEFAULT_ENGINES),
-        help=f"comma-separated ({','.join(DEFAULT_ENGINES)})",
+        help=f"comma-separated ({','.join(DEFAULT_ENGINES)}; of these, one that cannot run "
+        "here, such as torch without PyTorch, is skipped with the reason; one named here "
+        "that cannot run is an error, exit status 2)",
     )
-    parser.add_argument("--rtol", default="1e-10", metavar="X", help="tolerance (1e-10)")
+    parser.add_argument(
+        "--rtol",
+        default="1e-10",
+        metavar="X",
+        help="how far the exact engines may be from the closed form: the largest "
+        "|difference| of each quantity divided by the size of that quantity (1e-10)",
+    )
     parser.add_argument(
         "--numeric-rtol",
         default="1e-6",
         metavar="X",
-        help="tolerance of finite differences (1e-6)",
+        help="the same for finite differences (the numeric engine); their size is never "
+        "taken below their rounding noise (32 eps |C| / h, h = 1e-6) divided by X, so a "
+        "smaller X is stricter but never fails them for noise alone (1e-6)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     parser.set_defaults(func=run)
@@ -101,13 +119,32 @@ def run(args: argparse.Namespace) -> int:
     seed = whole_number(args.seed, "--seed", 0)
     rtol = _positive(args.rtol, "--rtol")
     numeric_rtol = _positive(args.numeric_rtol, "--numeric-rtol")
-    engines = [name.strip() for name in args.engines.split(",") if name.strip()]
+    from ..compare import DEFAULT_ENGINES
+
+    named = args.engines is not None  # engines asked for by name must run
+    engines = [
+        name.strip()
+        for name in (args.engines or ",".join(DEFAULT_ENGINES)).split(",")
+        if name.strip()
+    ]
     unknown = [name for name in engines if name not in ENGINES]
     if unknown or not engines:
         what = f"unknown engine {unknown[0]!r}" if unknown else "no engine named"
         raise UsageError(f"--engines: {what}; known engines: {', '.join(ENGINES)}")
     if args.layers is None and args.weights is None:
         args.layers = _DEFAULT_LAYERS
+    if args.weights is None:  # (a weights file's network is bounded by _MAX_WEIGHTS)
+        sizes = parse_sizes(args.layers, "--layers")
+        arrays = sum(name != "value" for name in engines) + 1  # and the closed form
+        needed = arrays * network_bytes(sizes, batch, "tensor")
+        if "value" in engines:
+            needed += network_bytes(sizes, batch, "value")
+        check_memory(
+            needed,
+            f"comparing --layers {args.layers} on a --batch of {batch}",
+            "use fewer or smaller layers or a smaller --batch"
+            + (", or leave the value engine out" if "value" in engines else ""),
+        )
     example = build_example(args, _MAX_WEIGHTS, "is too many to compare", batch=batch)
 
     try:
@@ -136,7 +173,37 @@ def run(args: argparse.Namespace) -> int:
             }
             for name, found in report.results.items()
         }
-        print(json.dumps(result, indent=2))
+        # strict JSON: NumPy scalars become numbers, NaN and infinity strings
+        print(json.dumps(_plain(result), indent=2, allow_nan=False))
     else:
         print(report.table())
+    missing = [name for name in engines if name in report.skipped] if named else []
+    if missing:
+        reasons = "; ".join(f"{name}: {report.skipped[name]}" for name in missing)
+        print(
+            f"autograd-lite compare: error: --engines asked for {', '.join(missing)}, which "
+            f"cannot run here ({reasons})",
+            file=sys.stderr,
+        )
+        return 2
     return 0 if report.ok else 1
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with NumPy scalars and arrays as JSON's numbers and lists, and NaN and
+    infinity as the strings "nan", "inf", "-inf" (JSON has no such numbers)."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -44,9 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import data, nn, optim, train
     from ..compare import compare
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out: {out} is not a directory")
+    out = _output_folder(args.out)
     shape = "-".join(str(n) for n in SIZES)
 
     # 1. Train, on the Tensor engine.
@@ -90,6 +88,26 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _output_folder(text: str) -> Path:
+    """``--out``, created if missing and checked to be writable before any work is done."""
+    from ..files import OutputPathError, check_output_path
+
+    out = Path(text)
+    if out.exists() and not out.is_dir():
+        raise UsageError(
+            f"--out {text}: is not a directory (a file); expected a folder for {PICTURE}"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--out {text}: cannot create the folder: {error.strerror}") from None
+    try:
+        check_output_path(out / PICTURE, what="--out")
+    except OutputPathError as error:
+        raise UsageError(f"--out {text}: {error.problem}") from None
+    return out
+
+
 def _indent(text: str) -> str:
     return "\n".join(f"   {line}" if line else "" for line in text.splitlines())
 
@@ -105,16 +123,17 @@ def _picture(weights: Any, x: Any, y: Any, out: Path) -> str:
         return f"{what}: not drawn, the graphviz Python package is missing (pip install graphviz)."
     model = nn.MLP.from_weights(weights, ACTIVATION, OUTPUT_ACTIVATION)
     digraph = viz.draw_mlp(model, x.tolist(), y.tolist(), loss=COST)
-    out.mkdir(parents=True, exist_ok=True)
     path = out / PICTURE
     try:
         viz.save(digraph, path)
-    except viz.GraphvizNotFound:
-        dot = path.with_suffix(".dot")
+    except viz.GraphvizNotFound as error:
+        dot = error.written
         return (
             f"{what}:\n   Graphviz's `dot` is missing, so its DOT text is in {dot}.\n   To "
             f"draw it, {viz.INSTALL_HINT}\n   and run: dot -Tsvg {dot} -o {path}"
         )
+    except viz.GraphvizFailed as error:
+        return f"{what}: not drawn, Graphviz {error.reason}"
     except OSError as error:
         return f"{what}: not written, cannot write {path}: {error.strerror or error}"
     return f"{what}:\n   {path}"

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
+from ..files import OutputPathError, check_output_path
+from ..naming import number_leaves
 from . import UsageError
 from .common import (
     add_expression_arguments,
     add_network_arguments,
     build_example,
+    check_expression_or_network,
     parse_expression_arguments,
-    wants_network,
 )
 
 # As in ``step``: more weights than this make thousands of steps, too many to walk through.
@@ -68,38 +69,26 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import viz
 
-    network = wants_network(args) or any(
-        getattr(args, option) is not None
-        for option in ("input", "target", "activation", "output_activation", "cost")
-    )
-    if args.expression is not None and network:
-        raise UsageError(
-            'give an expression (e.g. "tanh(x*w + b)") or a network (--layers SIZES or '
-            "--weights FILE), not both"
-        )
-    if args.expression is None and not wants_network(args):
-        if network:
-            raise UsageError("the network options need --layers SIZES or --weights FILE")
-        raise UsageError(
-            'give an expression (e.g. "tanh(x*w + b)") or a network (--layers SIZES or '
-            "--weights FILE)"
-        )
+    network = check_expression_or_network(args)
     if args.max_nodes < 1:
         raise UsageError(f"--max-nodes must be at least 1, got {args.max_nodes}")
-    path = Path(args.output)
+    try:
+        path = check_output_path(args.output, what="-o")
+    except OutputPathError as error:
+        raise UsageError(str(error)) from None
     if path.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"-o {args.output}: the page is HTML; give a name ending in .html")
-    if not path.parent.is_dir():
-        raise UsageError(f"-o {args.output}: no such directory {str(path.parent)!r}")
     if network:
         if args.assignments:
             raise UsageError("--set gives values to an expression's variables; use --input")
         subject = build_example(args, _MAX_WEIGHTS, "make too many steps to walk through")
+        options: dict[str, Any] = {}
     else:
         subject = parse_expression_arguments(args)
+        options = {"constants": number_leaves(subject)}  # as `step`: numbers get no step
     try:
-        page = viz.explorer(subject, max_nodes=args.max_nodes)
-    except viz.GraphvizNotFound as error:
+        page = viz.explorer(subject, max_nodes=args.max_nodes, **options)
+    except (viz.GraphvizNotFound, viz.GraphvizFailed) as error:
         raise UsageError(str(error)) from None
     except ValueError as error:
         raise UsageError(str(error)) from None

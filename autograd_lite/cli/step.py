@@ -19,15 +19,15 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..naming import format_number
+from ..naming import format_number, number_leaves
 from ..stepper import Stepper, format_value
 from . import UsageError
 from .common import (
     add_expression_arguments,
     add_network_arguments,
     build_example,
+    check_expression_or_network,
     parse_expression_arguments,
-    wants_network,
 )
 
 # More weights than this make thousands of steps: too many to walk through.
@@ -120,22 +120,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    network = wants_network(args) or any(
-        getattr(args, option) is not None
-        for option in ("input", "target", "activation", "output_activation", "cost")
-    )
-    if args.expression is not None and network:
-        raise UsageError(
-            'give an expression (e.g. "tanh(x*w + b)") or a network (--layers SIZES or '
-            "--weights FILE), not both"
-        )
-    if args.expression is None and not wants_network(args):
-        if network:
-            raise UsageError("the network options need --layers SIZES or --weights FILE")
-        raise UsageError(
-            'give an expression (e.g. "tanh(x*w + b)") or a network (--layers SIZES or '
-            "--weights FILE)"
-        )
+    network = check_expression_or_network(args)
     if args.all and args.quiz:
         raise UsageError("--all shows every answer: use it without --quiz")
     if network:
@@ -154,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _expression(args: argparse.Namespace) -> tuple[Any, str]:
     root = parse_expression_arguments(args)
-    stepper = Stepper(root, collapse=args.collapse)
+    # every variable has a name: the unnamed leaves are the numbers written into it
+    stepper = Stepper(root, constants=number_leaves(root), collapse=args.collapse)
     return stepper, f"{stepper.names.text(root)} = {format_number(root.data)}"
 
 
@@ -461,7 +447,7 @@ class Session:
         path = Path(filename)
         try:
             viz.save(viz.draw_step(self.stepper), path)
-        except viz.GraphvizNotFound as error:
+        except (viz.GraphvizNotFound, viz.GraphvizFailed) as error:
             self._say(str(error))
         except ValueError as error:  # an extension that names no format
             self._say(str(error))

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
+import threading
 import time
+from types import FrameType
 from typing import IO, Any
 
 import numpy as np
@@ -16,7 +19,9 @@ from ..train import (
     LOSSES,
     OPTIMIZERS,
     EpochRecord,
+    History,
     TrainingDiverged,
+    accuracy,
     default_output_activation,
     fit,
     fit_minimize,
@@ -24,8 +29,8 @@ from ..train import (
     objective,
     plot,
 )
-from . import UsageError
-from .common import parse_sizes
+from . import INTERRUPTED, UsageError
+from .common import check_memory, network_bytes, parse_sizes
 
 # What `--data NAME` alone trains: each set's settings, chosen to learn it well in seconds.
 _PLANAR: dict[str, Any] = {"layers": [2, 16, 16, 1], "activation": "tanh",
@@ -96,10 +101,15 @@ Optimizers that use curvature take full-batch steps, each on the whole training 
 
 --plot-units draws each first-layer unit's incoming weights as an 8x8 image (digits only).
 
-Exit status: 0 trained; 1 training diverged (the loss became NaN or infinite: the message
-names the epoch and step); 2 bad arguments (an unknown data set or optimizer, layer sizes
-that do not fit the data, a learning rate <= 0, a network too big for newton...) or a
-missing optional package.
+Exit status: 0 trained; 1 training diverged (the loss became NaN or infinite, or grew past
+1e10: the message names the epoch and step; with --json the one JSON object says so too);
+2 bad arguments (an unknown data set or optimizer, layer sizes that do not fit the data, a
+network that cannot learn such as a softmax over one output, a learning rate <= 0, a
+network too big for newton or for memory, an output file that cannot be written: all
+checked before training) or a missing optional package; 130 interrupted: Ctrl-C stops
+after the current step, saves the weights when --save was given and prints the figures (a
+second Ctrl-C stops at once). A closed pipe on the output (train ... | head) does not stop
+the training.
 """
 
 
@@ -247,10 +257,19 @@ def _settings(args: argparse.Namespace, dataset: data.Dataset) -> dict[str, Any]
         raise UsageError(f"--l2 {args.l2}: must be a number >= 0")
     activation = args.activation or defaults["activation"]
     output_activation = args.output_activation or default_output_activation(loss, sizes[-1])
+    if args.engine == "value" and output_activation == "softmax":
+        raise UsageError(
+            "--output-activation softmax: the Value engine has no softmax layer; use --engine "
+            "tensor, or a linear output with --loss cross_entropy (the loss applies softmax)"
+        )
     try:
         objective(loss, sizes[-1], output_activation)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    except ValueError as error:  # said in the command line's words: the flags involved
+        outputs = f"{sizes[-1]} output" + ("s" if sizes[-1] > 1 else "")
+        raise UsageError(
+            f"--loss {loss} with --output-activation {output_activation} and {outputs} "
+            f"(--layers {','.join(map(str, sizes))}): {error}"
+        ) from None
     return {
         "data": dataset.name,
         "engine": args.engine,
@@ -272,7 +291,12 @@ def _settings(args: argparse.Namespace, dataset: data.Dataset) -> dict[str, Any]
 
 
 class _Progress:
-    """Progress on ``stream``: a bar redrawn in place on a terminal, else plain lines."""
+    """Progress on ``stream``: a bar redrawn in place on a terminal, else plain lines.
+
+    Each epoch shows its loss and training accuracy (measured as :func:`_measured` says)
+    and the test accuracy after it; runs expected to take more than ``_ETA_AFTER``
+    seconds also show an estimate of the time left.
+    """
 
     def __init__(self, stream: IO[str], epochs: int) -> None:
         self.stream = stream
@@ -280,7 +304,12 @@ class _Progress:
         self.terminal = bool(getattr(stream, "isatty", lambda: False)())
         self.every = max(1, math.ceil(epochs / 50))  # at most about 50 plain lines
         self.last_draw = 0.0
-        self.last: EpochRecord | None = None
+        self.start = time.perf_counter()
+        self.records: list[EpochRecord] = []
+
+    @property
+    def last(self) -> EpochRecord | None:
+        return self.records[-1] if self.records else None
 
     def _figures(self, record: EpochRecord | None) -> str:
         if record is None:
@@ -288,32 +317,42 @@ class _Progress:
         test = "" if record.test_accuracy is None else f"  test {record.test_accuracy:6.2%}"
         return f"  loss {record.loss:.4g}  train {record.train_accuracy:6.2%}{test}"
 
+    def _left(self, done: float) -> str:
+        """``"  ETA 1m05s"``: the time left at the pace so far, on long runs only."""
+        elapsed = time.perf_counter() - self.start
+        if done <= 0 or done >= 1 or elapsed / done < _ETA_AFTER:
+            return ""
+        seconds = round(elapsed * (1 - done) / done)
+        minutes, seconds = divmod(seconds, 60)
+        return f"  ETA {minutes}m{seconds:02d}s" if minutes else f"  ETA {seconds}s"
+
     def step(self, epoch: int, step: int, steps: int, loss: float) -> None:
         now = time.perf_counter()
         if not self.terminal or now - self.last_draw < 0.1:
             return
         self.last_draw = now
         done = (epoch - 1 + step / steps) / self.epochs
-        self._draw(epoch, done, f"  batch loss {loss:.4g}")
+        self._draw(epoch, done, f"  batch loss {loss:.4g}{self._left(done)}")
 
     def epoch(self, record: EpochRecord) -> None:
-        self.last = record
+        self.records.append(record)
+        done = record.epoch / self.epochs
         if self.terminal:
-            self._draw(record.epoch, record.epoch / self.epochs, self._figures(record))
+            self._draw(record.epoch, done, self._figures(record) + self._left(done))
             if record.epoch == self.epochs:
                 self.stream.write("\n")
                 self.stream.flush()
         elif record.epoch % self.every == 0 or record.epoch == self.epochs:
             print(
                 f"epoch {record.epoch}/{self.epochs}{self._figures(record)}  "
-                f"({record.seconds:.1f} s)",
+                f"({record.seconds:.1f} s){self._left(done)}",
                 file=self.stream,
                 flush=True,
             )
 
     def finish(self) -> None:
         """End the bar's line when training stopped before its last epoch (SciPy may)."""
-        if self.terminal and self.last is not None and self.last.epoch != self.epochs:
+        if self.terminal and (self.last is None or self.last.epoch != self.epochs):
             self.stream.write("\n")
             self.stream.flush()
 
@@ -324,6 +363,68 @@ class _Progress:
         line = f"\repoch {epoch:>{len(str(self.epochs))}}/{self.epochs} [{bar}]{figures}"
         self.stream.write(line + "\033[K")  # clear what a longer previous line left
         self.stream.flush()
+
+
+# Runs expected to take longer than this many seconds show the time left.
+_ETA_AFTER = 10.0
+
+
+def _measured(optimizer: str) -> str:
+    """What the numbers of each epoch's line are, for the line printed before them."""
+    if optimizer == "cg":
+        return (
+            "each epoch: loss and train accuracy on the training set after the iteration; "
+            "test accuracy after it"
+        )
+    if optimizer in FULL_BATCH:
+        return (
+            "each epoch: loss and train accuracy on the training set before the step; test "
+            "accuracy after it"
+        )
+    return (
+        "each epoch: mean loss and train accuracy of its batches, each measured before its "
+        "step; test accuracy after the epoch"
+    )
+
+
+class _Interrupted(Exception):
+    """Ctrl-C was pressed: training stopped after ``step`` of ``steps`` in ``epoch``."""
+
+    def __init__(self, epoch: int, step: int, steps: int) -> None:
+        super().__init__(f"epoch {epoch}, step {step} of {steps}")
+        self.epoch, self.step, self.steps = epoch, step, steps
+
+
+class _StopAfterStep:
+    """Ctrl-C while this is active asks training to stop after the current step.
+
+    A second Ctrl-C stops at once (Python's own KeyboardInterrupt: exit 130, nothing
+    saved). Signal handlers live in the main thread: elsewhere this does nothing.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous: Any = None
+        self.installed = False
+
+    def __enter__(self) -> _StopAfterStep:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+            self.installed = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.installed:
+            signal.signal(signal.SIGINT, self.previous)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        print(
+            "\nCtrl-C: stopping after this step (press it again to stop at once, unsaved)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 # ----------------------------------------------------------------------------- the command
@@ -366,6 +467,49 @@ def _check_extras(
             ) from None
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before training, an output that could not be written after it."""
+    from ..files import OutputPathError, check_output_path
+
+    named = [(flag, path) for flag, path in (("--save", args.save), ("--plot", args.plot),
+             ("--plot-units", args.plot_units)) if path is not None]  # fmt: skip
+    seen: dict[str, str] = {}
+    for flag, text in named:
+        try:
+            path = check_output_path(text, what=flag)
+        except OutputPathError as error:
+            raise UsageError(str(error)) from None
+        key = str(path.resolve())
+        if key in seen:
+            raise UsageError(f"{seen[key]} and {flag} both name {text}; give each its own file")
+        seen[key] = flag
+        if flag != "--save":
+            from matplotlib.figure import Figure
+
+            formats = Figure().canvas.get_supported_filetypes()
+            extension = path.suffix.lstrip(".").lower() or "png"
+            if extension not in formats:
+                raise UsageError(
+                    f"{flag} {text}: .{extension} is not a picture format matplotlib writes; "
+                    f"use .png (or {', '.join('.' + f for f in sorted(formats) if f != 'png')})"
+                )
+
+
+def _check_size(settings: dict[str, Any], dataset: data.Dataset, plot: bool) -> None:
+    """Refuse a network whose training would not fit in memory, with the estimate."""
+    needed = network_bytes(settings["layers"], settings["batch_size"], settings["engine"])
+    needed += network_bytes(settings["layers"], len(dataset.X_test), "tensor")  # test accuracy
+    if plot:  # the decision regions: the network on a 200 x 200 grid
+        needed += network_bytes(settings["layers"], 200 * 200, "tensor")
+    shape = ",".join(map(str, settings["layers"]))
+    check_memory(
+        needed,
+        f"training --layers {shape} ({settings['engine']} engine, batches of "
+        f"{settings['batch_size']})",
+        "use fewer or smaller layers, or a smaller --batch-size",
+    )
+
+
 def _plan(settings: dict[str, Any], optimizer: Any) -> str:
     """How the run will train, for the first line it prints."""
     name, epochs = settings["optimizer"], settings["epochs"]
@@ -388,32 +532,48 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     settings = _settings(args, dataset)
     _check_extras(args, settings, dataset)
+    _check_outputs(args)
+    _check_size(settings, dataset, plot=args.plot is not None)
 
     out = sys.stderr if args.json else sys.stdout
     model_rng, order_rng = np.random.default_rng(args.seed).spawn(2)
-    model = nn.mlp(
-        settings["layers"],
-        settings["activation"],
-        settings["output_activation"],
-        engine=settings["engine"],
-        rng=model_rng,
-        init=settings["init"],
-    )
+    try:
+        model = nn.mlp(
+            settings["layers"],
+            settings["activation"],
+            settings["output_activation"],
+            engine=settings["engine"],
+            rng=model_rng,
+            init=settings["init"],
+        )
+    except ValueError as error:  # e.g. an activation this engine does not have
+        raise UsageError(
+            f"--engine {settings['engine']} with --activation {settings['activation']} and "
+            f"--output-activation {settings['output_activation']}: {error}"
+        ) from None
     optimizer = None
     if settings["optimizer"] != "cg":
         try:
             optimizer = make_optimizer(settings["optimizer"], model.parameters(), settings["lr"])
         except ValueError as error:
-            raise UsageError(str(error)) from None
+            raise UsageError(str(error)) from None  # it names the optimizer
     shape = "-".join(map(str, settings["layers"]))
     print(
         f"training a {shape} {settings['activation']} network ({settings['engine']} engine) "
         f"on {dataset.name}: {len(dataset.X_train)} training and {len(dataset.X_test)} test "
-        f"examples; {settings['loss']} loss, {_plan(settings, optimizer)}",
+        f"examples; {settings['loss']} loss, {_plan(settings, optimizer)}\n"
+        f"{_measured(settings['optimizer'])}",
         file=out,
         flush=True,
     )
     progress = _Progress(out, settings["epochs"])
+    stop = _StopAfterStep()
+
+    def on_step(epoch: int, step: int, steps: int, loss: float) -> None:
+        progress.step(epoch, step, steps, loss)
+        if stop.requested:
+            raise _Interrupted(epoch, step, steps)
+
     common: dict[str, Any] = {
         "loss": settings["loss"],
         "epochs": settings["epochs"],
@@ -421,43 +581,94 @@ def run(args: argparse.Namespace) -> int:
         "y_test": dataset.y_test,
         "l2": settings["l2"],
         "on_epoch": progress.epoch,
-        "on_step": progress.step,
+        "on_step": on_step,
     }
+    chosen = objective(settings["loss"], settings["layers"][-1], settings["output_activation"])
+    interrupted: _Interrupted | None = None
     try:
-        if optimizer is None:
-            history = fit_minimize(model, dataset.X_train, dataset.y_train, method="CG", **common)
-        else:
-            history = fit(
-                model,
-                dataset.X_train,
-                dataset.y_train,
-                optimizer=optimizer,
-                batch_size=settings["batch_size"],
-                rng=order_rng,
-                **common,
-            )
+        with stop:
+            history = _train(model, dataset, settings, optimizer, order_rng, common)
+    except _Interrupted as caught:
+        interrupted = caught
+        progress.finish()
+        history = History(
+            records=progress.records,
+            train_accuracy=accuracy(model, dataset.X_train, dataset.y_train, chosen),
+            test_accuracy=accuracy(model, dataset.X_test, dataset.y_test, chosen),
+            seconds=time.perf_counter() - progress.start,
+        )
+        print(
+            f"stopped by Ctrl-C after epoch {caught.epoch}, step {caught.step} of "
+            f"{caught.steps}"
+            + (f"; saving the weights as they are to {args.save}" if args.save else ""),
+            file=sys.stderr,
+            flush=True,
+        )
     except TrainingDiverged as error:
         if progress.terminal:
             out.write("\n")
         print(f"autograd-lite train: error: {error}", file=sys.stderr)
+        if args.json:  # the one JSON object the run prints says why it stopped
+            print(json.dumps({**error.summary(), "settings": settings}))
         return 1
-    progress.finish()
+    else:
+        progress.finish()
+    return _report(args, settings, dataset, model, history, chosen, interrupted, out)
+
+
+def _train(
+    model: Any,
+    dataset: data.Dataset,
+    settings: dict[str, Any],
+    optimizer: Any,
+    order_rng: Any,
+    common: dict[str, Any],
+) -> History:
+    if optimizer is None:
+        return fit_minimize(model, dataset.X_train, dataset.y_train, method="CG", **common)
+    return fit(
+        model,
+        dataset.X_train,
+        dataset.y_train,
+        optimizer=optimizer,
+        batch_size=settings["batch_size"],
+        rng=order_rng,
+        **common,
+    )
+
+
+def _report(
+    args: argparse.Namespace,
+    settings: dict[str, Any],
+    dataset: data.Dataset,
+    model: Any,
+    history: History,
+    chosen: Any,
+    interrupted: _Interrupted | None,
+    out: IO[str],
+) -> int:
+    """The final figures, the files asked for and the JSON summary; the exit status."""
     if history.message is not None:
         print(f"SciPy's CG stopped after {history.epochs} iterations: {history.message}", file=out)
     evaluations = (
         f"{history.evaluations} evaluations, " if settings["optimizer"] in FULL_BATCH else ""
     )
+    epochs = f"{history.epochs} epochs"
+    if interrupted is not None:
+        epochs = f"{history.epochs} full epochs, stopped in epoch {interrupted.epoch}"
     print(
         f"train accuracy {history.train_accuracy:.2%}, test accuracy "
-        f"{history.test_accuracy:.2%} ({history.epochs} epochs, {evaluations}"
+        f"{history.test_accuracy:.2%} ({epochs}, {evaluations}"
         f"{history.seconds:.1f} s)",
         file=out,
     )
     if args.save:
         weights.save(args.save, model)
         print(f"saved the weights to {args.save}", file=out)
-    if args.plot:
-        chosen = objective(settings["loss"], settings["layers"][-1], settings["output_activation"])
+    shape = "-".join(map(str, settings["layers"]))
+    if args.plot and not history.records:
+        print(f"--plot {args.plot}: not drawn, no epoch was completed", file=sys.stderr)
+    elif args.plot:
         plot(
             args.plot,
             history,
@@ -475,5 +686,12 @@ def run(args: argparse.Namespace) -> int:
         viz.hidden_units(model, image_shape=(8, 8), path=args.plot_units)
         print(f"wrote the hidden units' weights to {args.plot_units}", file=out)
     if args.json:
-        print(json.dumps({**history.summary(), "settings": settings}))
-    return 0
+        summary: dict[str, Any] = {**history.summary(), "settings": settings}
+        if interrupted is not None:
+            summary["interrupted"] = {
+                "epoch": interrupted.epoch,
+                "step": interrupted.step,
+                "steps": interrupted.steps,
+            }
+        print(json.dumps(summary))
+    return INTERRUPTED if interrupted is not None else 0

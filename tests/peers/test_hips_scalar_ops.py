@@ -7,6 +7,7 @@ tolerances), written with ``autograd_lite``'s NumPy-like functions in place of
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import autograd_lite as al
 from autograd_lite import grad
@@ -14,6 +15,13 @@ from autograd_lite import grad
 from .hips_checks import check_grads
 
 rng = np.random.default_rng(1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_points() -> None:
+    """The same points whatever ran before (HIPS draws them from one module-level seed)."""
+    global rng
+    rng = np.random.default_rng(1)
 
 
 def randn() -> float:
