@@ -500,25 +500,32 @@ def _is_torch_name(file: PathOrFile) -> bool:
     return isinstance(file, (str, os.PathLike)) and os.fspath(file).lower().endswith(TORCH_SUFFIXES)
 
 
+def _zip_entries(file: PathOrFile) -> list[zipfile.ZipInfo] | None:
+    """The entries of a zip archive (a path, or an open file left where it was), or
+    ``None`` when it is not one or cannot be read."""
+    try:
+        if isinstance(file, (str, os.PathLike)):
+            with zipfile.ZipFile(file) as archive:
+                return archive.infolist()
+        start = file.tell()
+        try:
+            with zipfile.ZipFile(file) as archive:
+                return archive.infolist()
+        finally:
+            file.seek(start)
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return None
+
+
 def is_torch_file(file: PathOrFile) -> bool:
     """A ``.pt``/``.pth`` name, or a zip archive laid out as ``torch.save`` writes it
     (``NAME/data.pkl`` inside; an ``.npz`` holds ``.npy`` files at the top)."""
     if _is_torch_name(file):
         return True
-    try:
-        if isinstance(file, (str, os.PathLike)):
-            with zipfile.ZipFile(file) as archive:
-                names = archive.namelist()
-        else:
-            start = file.tell()
-            try:
-                with zipfile.ZipFile(file) as archive:
-                    names = archive.namelist()
-            finally:
-                file.seek(start)
-    except (OSError, zipfile.BadZipFile, ValueError):
+    entries = _zip_entries(file)
+    if entries is None:
         return False
-    return any(name.endswith("/data.pkl") for name in names)
+    return any(entry.filename.endswith("/data.pkl") for entry in entries)
 
 
 def _save_torch(file: PathOrFile, weights_or_model: Any, activations: Sequence[str] | None) -> None:
@@ -577,19 +584,7 @@ def _check_torch_size(file: PathOrFile, name: str, max_bytes: int) -> None:
     """Refuse, before ``torch.load`` allocates anything, a file whose contents would be
     larger than ``max_bytes``: the sizes its zip entries declare (``torch.save`` stores
     them uncompressed, so a compressed entry is refused too), or else its length."""
-    try:
-        if isinstance(file, (str, os.PathLike)):
-            with zipfile.ZipFile(file) as archive:
-                entries = archive.infolist()
-        else:
-            start = file.tell()
-            try:
-                with zipfile.ZipFile(file) as archive:
-                    entries = archive.infolist()
-            finally:
-                file.seek(start)
-    except (zipfile.BadZipFile, ValueError, OSError):
-        entries = None  # not a zip: torch.load says what it is, or refuses it
+    entries = _zip_entries(file)  # None if not a zip: torch.load says what it is, or refuses it
     if entries is None:
         if isinstance(file, (str, os.PathLike)) and os.path.isfile(file):
             total = os.path.getsize(file)
