@@ -84,6 +84,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import backprop, losses, nn
+from .optional import import_optional
 from .tensor import Tensor
 from .torch_bridge import EXTRA, is_torch_module, require_torch
 from .value import Value
@@ -480,10 +481,10 @@ _TORCH_MISSING = (
 
 def _run_torch(problem: Problem) -> EngineResult:
     try:
-        import torch
-        import torch.nn.functional as F
+        torch = import_optional("torch")
     except ImportError:
         raise EngineUnavailable(_TORCH_MISSING) from None
+    F = torch.nn.functional
 
     def tensor(array: Array, grad: bool = False) -> Any:
         return torch.tensor(array, dtype=torch.float64, requires_grad=grad)
@@ -659,8 +660,8 @@ def _run_jax(problem: Problem) -> EngineResult:
     inside this function (``jax.enable_x64``) and restored after.
     """
     try:
-        import jax
-        import jax.numpy as jnp
+        jax = import_optional("jax")
+        jnp = import_optional("jax.numpy")
     except ImportError:
         raise EngineUnavailable(_JAX_MISSING) from None
 

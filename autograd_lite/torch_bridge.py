@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from . import nn
+from .optional import import_optional
 from .weights import Weights, WeightsFileError, check_weights
 
 __all__ = [
@@ -91,7 +92,7 @@ class TorchNotInstalled(ImportError):
 def require_torch(feature: str) -> Any:
     """The ``torch`` module, or :class:`TorchNotInstalled` naming ``feature`` and the extra."""
     try:
-        import torch
+        torch = import_optional("torch")
     except ImportError:
         raise TorchNotInstalled(
             f"{feature} needs PyTorch, which is not installed: {EXTRA}"
