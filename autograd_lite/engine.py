@@ -86,6 +86,7 @@ __all__ = [
     "clock",
     "tick",
     "push_tangents",
+    "unchanged",
 ]
 
 # A local vector-Jacobian rule: rule(upstream, output, *inputs) -> contribution.
@@ -368,17 +369,27 @@ def _walk(root: Any, stop: frozenset[Any] | set[Any], leaves: list[Any] | None =
     inputs: a leaf changed since raises :class:`DataChangedError` (see the module doc).
     """
     expanded = _walk_token()  # this walk's token: `node._mark is expanded`
-    node = parent = None
     with_leaves = leaves is not None
+    stopping = bool(stop)  # a bool is tested without a call, an empty set is not
+    if root.op is None or (stopping and root in stop):  # nothing to walk
+        if with_leaves and root.requires_grad:
+            leaves.append(root)  # type: ignore[union-attr]
+        return []
+    node = parent = None
     listed: set[int] = set()  # ids of the leaves already appended to `leaves`
     order: list[Any] = []
     stack: list[Any] = [root]
     pop, push, emit = stack.pop, stack.append, order.append
     try:
-        while stack:
+        # The root is at the bottom of the stack, so the walk ends when it is emitted
+        # (a test of the stack's length at every pop costs more).
+        while True:
             node = pop()
             if node is None:  # marker: the node below it has all its parents emitted
-                emit(pop())
+                node = pop()
+                emit(node)
+                if node is root:
+                    break
                 continue
             if node.op is None:  # a leaf: only pushed when leaves are listed (or the root)
                 if with_leaves and node.requires_grad and id(node) not in listed:
@@ -389,7 +400,7 @@ def _walk(root: Any, stop: frozenset[Any] | set[Any], leaves: list[Any] | None =
             if made is expanded:
                 continue
             node._mark = expanded
-            if stop and node in stop:
+            if stopping and node in stop:
                 if with_leaves and node.requires_grad:
                     leaves.append(node)  # type: ignore[union-attr]
                 continue
@@ -507,6 +518,14 @@ def _backward(
     # Grad mode is set and restored directly: a context manager here costs about a
     # microsecond per pass, measurable on small Tensor networks.
     fast = observer is None and not create_graph
+    if fast and every_input:  # scalars on raw numbers: the loop of its own below
+        previous_mode = grad_mode.enabled
+        grad_mode.enabled = False
+        try:
+            _chain_rule_without_constants(order)
+        finally:
+            grad_mode.enabled = previous_mode
+        return
     steps = None if fast else _StepCounter(observer)
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
@@ -572,6 +591,53 @@ def _backward(
                     parent.grad = c if g is None else g + c
     finally:
         grad_mode.enabled = previous_mode
+
+
+def unchanged(g: Any, out: Any, *inputs: Any) -> Any:
+    """The derivative rule of an input whose local derivative is 1 (both inputs of
+    ``a + b``, the first of ``a - b``): the gradient passes on unchanged.
+
+    Node kinds may write it in their op tables where a rule is ``lambda g, out, a, b: g``;
+    the engine's scalar loop then skips the call (half of a network's nodes are sums).
+    """
+    return g
+
+
+def _chain_rule_without_constants(order: list[Any]) -> None:
+    """The chain rule over ``order`` (reversed) on raw data, for node kinds whose every
+    node takes gradients (``requires_grad = True`` on the class: Value).
+
+    It is the fast path of :func:`_backward` without the tests that cannot fail on such a
+    graph (observer, requires_grad) and without calling :func:`unchanged` rules: a fifth
+    less time for a scalar network's chain rule. The same rules run in the same order
+    with the same arithmetic as in :func:`_propagate`, which it hands the rare nodes with
+    arrays among the scalars (``broadcasts``) or more than two inputs.
+    """
+    no_steps = _StepCounter(None)
+    for node in reversed(order):
+        op = node.op
+        a = node._a
+        if a is None or op.broadcasts:
+            _propagate(node, parents_of(node), False, no_steps)
+            continue
+        upstream = node.grad
+        rules = op.rules
+        b = node._b
+        if b is None:  # one input
+            rule = rules[0]
+            c = upstream if rule is unchanged else rule(upstream, node._data, a._data)
+            g = a.grad
+            a.grad = c if g is None else g + c
+            continue
+        out, x, y = node._data, a._data, b._data
+        rule = rules[0]
+        c = upstream if rule is unchanged else rule(upstream, out, x, y)
+        g = a.grad
+        a.grad = c if g is None else g + c
+        rule = rules[1]
+        c = upstream if rule is unchanged else rule(upstream, out, x, y)
+        g = b.grad
+        b.grad = c if g is None else g + c
 
 
 class _StepCounter:

@@ -169,6 +169,20 @@ def test_the_normal_training_loop_is_not_refused(kind: str) -> None:
     assert losses[-1] < 0.5 * losses[0]
 
 
+@pytest.mark.parametrize("layer", [0, 1])
+def test_a_weight_changed_after_a_neuron_used_it_is_refused(layer: int) -> None:
+    # A Value network's neurons build their sums with value.weighted_sum, which fills
+    # the nodes itself: its nodes must carry the time stamp the check compares.
+    random.seed(0)
+    model = nn.MLP(2, [3, 1])
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    model.layers[layer].neurons[0].w[1].data = 0.25
+    with pytest.raises(DataChangedError, match="was changed after it was used"):
+        loss.backward()
+    loss = (model([0.5, -1.0]) - 1.0) ** 2  # recomputed: fine
+    loss.backward()
+
+
 def test_setting_weights_and_loading_then_training_is_not_refused() -> None:
     model = nn.mlp([2, 3, 1], activation="tanh")
     x = Tensor(np.ones((4, 2)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import math
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -262,3 +263,44 @@ def test_zero_grad_helper_takes_nodes_and_collections() -> None:
     (a * b * c).backward()
     engine.zero_grad(a, [b, c])
     assert (a.grad, b.grad, c.grad) == (0.0, 0.0, 0.0)
+
+
+def _fast_and_observed_gradients(
+    root: Value, leaves: list[Any]
+) -> tuple[list[Any], list[Any], list[Step]]:
+    """The leaves' gradients from plain backward and from an observed one (`_propagate`)."""
+    for leaf in leaves:
+        leaf.grad = 0.0 if isinstance(leaf, Value) else None
+    engine.backward(root, 1.0)
+    fast = [leaf.grad for leaf in leaves]
+    for leaf in leaves:
+        leaf.grad = 0.0 if isinstance(leaf, Value) else None
+    steps: list[Step] = []
+    engine.backward(root, 1.0, observer=steps.append)
+    return fast, [leaf.grad for leaf in leaves], steps
+
+
+def test_unchanged_rules_give_what_calling_them_gives() -> None:
+    # The scalar loop skips calling `unchanged` (+, the first input of - and %): the
+    # gradients must be those of the observed pass, which calls every rule.
+    assert engine.unchanged(2.5, 1.0, 3.0, 4.0) == 2.5
+    a, b, c = Value(1.7), Value(-0.4), Value(0.9)
+    out = ((a + b) * c - (b % c) + a * (c - a)).tanh()
+    fast, observed, steps = _fast_and_observed_gradients(out, [a, b, c])
+    assert fast == observed
+    sums = [step for step in steps if step.op.name == "+"]
+    assert sums and all(step.contribution == step.upstream for step in sums)
+    assert all(step.local_derivative() == 1.0 for step in sums)
+
+
+def test_a_scalar_graph_with_arrays_inside_gets_the_observed_gradients() -> None:
+    # Second order through arrays: x.grad is a Value whose graph holds broadcasting
+    # Tensor nodes, which the scalar loop hands to _propagate.
+    x, t = Value(3.0), Tensor([1.0, 2.0], requires_grad=True)
+    (t * x * x).sum().backward(create_graph=True)
+    gx = x.grad
+    assert isinstance(gx, Value) and gx.data == 18.0
+    assert any(n.op is not None and n.op.broadcasts for n in topological_order(gx))
+    fast, observed, _ = _fast_and_observed_gradients(gx, [x, t])
+    assert fast[0] == observed[0] == 6.0
+    assert np.array_equal(fast[1], observed[1]) and np.array_equal(fast[1], [6.0, 6.0])

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from autograd_lite import (
     Value,
     enable_grad,
+    engine,
     grad,
     is_grad_enabled,
     no_grad,
@@ -1071,6 +1072,27 @@ def test_weighted_sum_records_the_written_out_expression_node_for_node() -> None
     written.tanh().backward()
     fused.tanh().backward()
     assert [v.grad for v in (b2, *w2, *x2)] == [v.grad for v in (b1, *w1, *x1)]
+
+
+def test_weighted_sum_makes_its_nodes_as_the_operators_make_them() -> None:
+    # Every slot of every node as `*` and `+` fill them: type, gradient, label and the
+    # time stamp the changed-data check compares (engine.clock[0] when made).
+    # (Read before any walk: a walk writes its own token in the nodes' _mark.)
+    w, x = [Value(0.5), Value(-1.25)], [Value(2.0), Value(0.3)]
+    now = engine.clock[0]
+    written = Value(0.1) + w[0] * x[0] + w[1] * x[1]
+    fused = weighted_sum(Value(0.1), w, x)
+    for made in (written, fused):
+        nodes, stack = [], [made]
+        while stack:
+            node = stack.pop()
+            if node.op is not None:
+                nodes.append(node)
+                stack.extend(node.parents)
+        assert len(nodes) == 4
+        for n in nodes:
+            assert type(n) is Value and n.grad == 0.0 and n.label == ""
+            assert n._mark is now  # the very object: no int made per node
 
 
 def test_weighted_sum_takes_numbers_and_checks_lengths() -> None:
