@@ -73,7 +73,7 @@ COSTS = ("quadratic", "mse", "cross_entropy", "log_likelihood")
 MAX_EXPRESSION = 40
 _ATOM = 9  # precedence of names and function calls: never parenthesised
 _CONSTANT = 8  # numbers: no parentheses as operands, but "(3).grad"
-_INFIX = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 4}
+_INFIX = {"+": 1, "-": 1, "*": 2, "/": 2, "%": 2, "@": 2, "**": 4}
 _SPACED = ("+", "-")  # "x*w + b": sums spaced, products tight
 _NEG = 3
 

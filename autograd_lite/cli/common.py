@@ -14,7 +14,12 @@ from . import UsageError
 
 def add_expression_arguments(parser: argparse.ArgumentParser) -> None:
     """The positional expression and ``--set NAME=NUMBER ...`` (graph, step)."""
-    parser.add_argument("expression", nargs="?", help='an expression such as "tanh(x*w + b)"')
+    parser.add_argument(
+        "expression",
+        nargs="?",
+        help='an expression such as "tanh(x*w + b)": + - * / ** %%, and functions such as '
+        "exp, log, tanh, sigmoid, relu, arctan2(y, x)",
+    )
     parser.add_argument(
         "--set",
         dest="assignments",
