@@ -31,6 +31,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from .elementwise import METHODS_OF_ONE, METHODS_OF_TWO
 from .value import Value
 
 __all__ = [
@@ -45,38 +46,10 @@ __all__ = [
 
 #: The functions an expression may call with one argument: every elementwise method of
 #: ``Value`` (``tan(x)`` is ``x.tan()``), so the command line and the library agree.
-FUNCTIONS = (
-    "abs",
-    "arccos",
-    "arccosh",
-    "arcsin",
-    "arcsinh",
-    "arctan",
-    "arctanh",
-    "cos",
-    "cosh",
-    "deg2rad",
-    "exp",
-    "exp2",
-    "expm1",
-    "log",
-    "log10",
-    "log1p",
-    "log2",
-    "rad2deg",
-    "relu",
-    "sigmoid",
-    "sign",
-    "sin",
-    "sinc",
-    "sinh",
-    "sqrt",
-    "tan",
-    "tanh",
-)
+FUNCTIONS = METHODS_OF_ONE
 #: The functions an expression may call with two arguments (``arctan2(y, x)`` is
 #: ``y.arctan2(x)``, as ``numpy.arctan2(y, x)``).
-FUNCTIONS_OF_TWO = ("arctan2", "hypot", "maximum", "minimum")
+FUNCTIONS_OF_TWO = METHODS_OF_TWO
 _ALL_FUNCTIONS = FUNCTIONS + FUNCTIONS_OF_TWO
 #: The longest expression accepted, in characters.
 MAX_LENGTH = 10_000
