@@ -456,18 +456,21 @@ TANH = Op(
     (lambda g, out, a: g * (1.0 - out * out),),
     ("d tanh(a)/da = 1 - tanh(a)^2",),
     "tanh passes g*(1 - out^2): almost nothing where it saturates near -1 or 1.",
+    elementwise=True,
 )
 SIGMOID = Op(
     "sigmoid",
     (_sigmoid_rule,),
     ("d sigmoid(a)/da = sigmoid(a)*(1 - sigmoid(a))",),
     "The sigmoid passes g*out*(1 - out): at most a quarter of the gradient.",
+    elementwise=True,
 )
 RELU = Op(
     "relu",
     (lambda g, out, a: _where(_data(a) > 0, g, 0.0),),
     ("d relu(a)/da = 1 if a > 0 else 0",),
     "A ReLU passes the gradient where its input was positive and zero elsewhere.",
+    elementwise=True,
 )
 
 # The elementwise functions whose rules read the same on numbers and arrays are declared
@@ -533,6 +536,7 @@ def _leaky_relu_op(slope: float) -> Op:
         (f"d leaky_relu(a)/da = 1 if a > 0 else {slope:g}",),
         f"A leaky ReLU passes the gradient where its input was positive and {slope:g} "
         "times it elsewhere.",
+        elementwise=True,
     )
 
 
