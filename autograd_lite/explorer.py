@@ -45,7 +45,16 @@ import numpy as np
 
 from .files import atomic_write
 from .naming import Example, NetworkGraph
-from .stepper import Stepper, StepView, argument_name, format_number, format_value
+from .stepper import (
+    QUIZ_ATOL,
+    QUIZ_KINDS,
+    QUIZ_RTOL,
+    Stepper,
+    StepView,
+    argument_name,
+    format_number,
+    format_value,
+)
 
 __all__ = ["Explorer", "is_stepper", "network_roles", "page", "stepper_for", "summary_blocks"]
 
@@ -399,6 +408,7 @@ def _data(
     title: str,
     blocks: Mapping[Any, str] | None,
     position: int | None,
+    quiz: str | None = None,
 ) -> dict[str, Any]:
     order = stepper.names.order
     index = {node: i for i, node in enumerate(order)}
@@ -460,6 +470,7 @@ def _data(
             "contribution": format_value(step.contribution),
             "contribution_x": _number(step.contribution),
             "local": None if local is None else format_number(local),
+            "local_x": None if local is None else _number(local),
             "upstream": format_value(step.upstream),
             "text": _step_text(view),
             "summary": view.summary(),
@@ -496,6 +507,8 @@ def _data(
         "network": network is not None,
         "summary": blocks is not None,
         "position": 0 if position is None else len(forward) + position,
+        # the quiz asks and judges as the terminal's (`step --quiz`)
+        "quiz": {"kind": quiz, "rtol": QUIZ_RTOL, "atol": QUIZ_ATOL},
     }
 
 
@@ -606,6 +619,7 @@ def page(
     title: str | None = None,
     blocks: Mapping[Any, str] | None = None,
     position: int | None = None,
+    quiz: str | None = None,
 ) -> str:
     """One self-contained HTML page for the backward pass that ``stepper`` recorded.
 
@@ -613,13 +627,16 @@ def page(
     SVG), its nodes named ``n0, n1, ...`` in the stepper's numbering; ``blocks`` maps
     nodes to the box (its id ``k2``) that stands for them when the picture is a summary.
     The page opens before the forward pass, or, with ``position``, after the forward
-    pass and that many backward steps (where a Stepper stands that hands over).
+    pass and that many backward steps (where a Stepper stands that hands over). ``quiz``
+    (``"contribution"`` or ``"local"``) opens it with the quiz on, asking for that.
     """
     if position is not None and not 0 <= position <= len(stepper):
         raise ValueError(f"position must be between 0 and {len(stepper)}, got {position}")
+    if quiz is not None and quiz not in QUIZ_KINDS:
+        raise ValueError(f"quiz must be one of {', '.join(QUIZ_KINDS)} or None, got {quiz!r}")
     if title is None:
         title = f"backward pass of {_node_text(stepper, stepper.root)}"
-    data = _data(stepper, title=title, blocks=blocks, position=position)
+    data = _data(stepper, title=title, blocks=blocks, position=position, quiz=quiz)
     script = _asset("explorer.js")
     style = _asset("explorer.css")
     if "</" in script or "</" in style:  # would end the element early
@@ -659,6 +676,10 @@ script-src '{script_hash}'; style-src 'unsafe-inline'">
     <input id="slider" type="range" min="0" max="0" value="0" aria-label="step">
     <span id="where"></span>
     <label id="quiz-toggle"><input id="quiz" type="checkbox"> Quiz me</label>
+    <select id="quiz-kind" aria-label="what the quiz asks for">
+      <option value="contribution">the contribution</option>
+      <option value="local">the local derivative</option>
+    </select>
     <span id="score"></span>
     <button id="fit" title="Fit the graph to the window, or show it at full size">Full size</button>
   </nav>
@@ -672,9 +693,10 @@ script-src '{script_hash}'; style-src 'unsafe-inline'">
   <aside id="side">
     <div id="ask" hidden>
       <p id="ask-question"></p>
+      <pre id="ask-given"></pre>
       <input id="answer" type="text" inputmode="decimal" autocomplete="off" aria-label="answer">
       <button id="check">Check</button>
-      <p id="ask-hint">within 0.1% (or 0.0005 near zero)</p>
+      <p id="ask-hint"></p>
     </div>
     <p id="verdict" hidden></p>
     <h2>Step</h2>

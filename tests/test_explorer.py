@@ -412,3 +412,34 @@ def test_graphviz_trouble_is_one_line_and_nothing_written(
     expected = "executable is missing" if problem == "missing" else "took more than"
     assert expected in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_quiz_asks_and_judges_as_the_terminals() -> None:
+    from autograd_lite import stepper as stepper_module
+
+    data = page_data(viz.explorer(neuron(), quiz="local").html)
+    assert data["quiz"] == {
+        "kind": "local",
+        "rtol": stepper_module.QUIZ_RTOL,
+        "atol": stepper_module.QUIZ_ATOL,
+    }
+    assert page_data(viz.explorer(neuron()).html)["quiz"]["kind"] is None
+    # each step carries the number the terminal's `--quiz local` asks for
+    terminal = Stepper(neuron())
+    locals_ = [float(view.local_derivative) for view in terminal.steps]
+    terminal.close()
+    assert [step["local_x"] for step in data["steps"]] == locals_
+    with pytest.raises(ValueError, match="quiz must be one of contribution, local or None"):
+        viz.explorer(neuron(), quiz="global")
+
+
+def test_explore_quiz_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "quiz.html"
+    assert cli.main(["explore", "x*x", "--set", "x=3", "--quiz", "-o", str(out)]) == 0
+    assert page_data(out.read_text(encoding="utf-8"))["quiz"]["kind"] == "contribution"
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["explore", "x*x", "--set", "x=3", "--quiz", "global", "-o", str(out)])
+    assert stopped.value.code == 2
+    assert "invalid choice: 'global'" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..files import OutputPathError, check_output_path
 from ..naming import number_leaves
+from ..stepper import QUIZ_KINDS
 from . import UsageError
 from .common import (
     add_expression_arguments,
@@ -33,7 +34,8 @@ examples:
 
 Open the page in a browser: Next (or the right arrow key) computes the forward pass node
 by node, then applies the chain rule one step at a time; Back, Run to end, Reset and the
-slider move around; click a node for its record; "Quiz me" asks for each contribution.
+slider move around; click a node for its record; "Quiz me" asks for each contribution
+(or each local derivative) before showing it; --quiz opens the page with it on.
 The network options are those of `autograd-lite step` (and graph, compare), with the same
 defaults: sigmoid in every layer, the quadratic cost, weights and example drawn from
 --seed, so the same options give the same network in every command.
@@ -55,6 +57,14 @@ def register(subparsers: Any) -> None:
     add_network_arguments(parser, layers_default="2,2,1 with --seed, --input or --target")
     parser.add_argument(
         "-o", "--output", metavar="FILE", default="explore.html", help="the page (explore.html)"
+    )
+    parser.add_argument(
+        "--quiz",
+        nargs="?",
+        const="contribution",
+        choices=QUIZ_KINDS,
+        help="open the page with its quiz on: it asks for each step's contribution (or its "
+        "local derivative: --quiz local) before showing it, as `step --quiz`",
     )
     parser.add_argument(
         "--max-nodes",
@@ -87,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         subject = parse_expression_arguments(args)
         options = {"constants": number_leaves(subject)}  # as `step`: numbers get no step
     try:
-        page = viz.explorer(subject, max_nodes=args.max_nodes, **options)
+        page = viz.explorer(subject, max_nodes=args.max_nodes, quiz=args.quiz, **options)
     except (viz.GraphvizNotFound, viz.GraphvizFailed) as error:
         raise UsageError(str(error)) from None
     except ValueError as error:
