@@ -931,7 +931,7 @@ def tensor_network_graph(
     examples = inputs.shape[0] if len(inputs.shape) > 1 else 1
     graph.cost_text = _COST_TEXTS.get(cost_name or "", "cost(a^L, Y)")
     if cost_name in COSTS:
-        graph.cost_text += f", the mean over {examples} examples"
+        graph.cost_text += f", the mean over {examples} example{'' if examples == 1 else 's'}"
     hidden = activation or getattr(model, "activation", None)
     output = output_activation or getattr(model, "output_activation", None) or hidden
     names_of = getattr(model, "activation_names", None)

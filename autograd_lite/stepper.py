@@ -1064,6 +1064,12 @@ class Stepper:
         """
         if cost not in _COSTS:
             raise ValueError(f"unknown cost {cost!r}; for_mlp knows {', '.join(_COSTS)}")
+        # A Value MLP is made of neurons; anything else with ``trace`` (a Tensor network)
+        # takes a batch, so one example becomes a batch of one.
+        value_mlp = all(hasattr(layer, "neurons") for layer in getattr(model, "layers", [None]))
+        if not value_mlp and not hasattr(x, "parents") and np.ndim(x) < 2:
+            x = np.asarray(x, dtype=np.float64).reshape(1, -1)
+            y = None if y is None else np.asarray(y, dtype=np.float64).reshape(1, -1)
         if hasattr(x, "parents") or np.ndim(x) >= 2:
             graph = naming.tensor_network_graph(
                 model,
