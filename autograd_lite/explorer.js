@@ -426,10 +426,17 @@
   function roleText(role) {
     const where = role.layer ? " of layer " + role.layer : "";
     const neuron = role.neuron ? ", neuron " + role.neuron : "";
-    const names = {
-      w: "weight", b: "bias", z: "pre-activation z", a: "activation a", x: "input",
-      y: "target", C: "the cost", sum: "product or partial sum of z", cost: "part of the cost",
-    };
+    // a Tensor network's nodes are whole layers (role.whole), a Value network's numbers
+    const names = role.whole
+      ? {
+          w: "weight matrix", b: "bias vector", z: "pre-activations z (one row per example)",
+          a: "activations a (one row per example)", x: "the inputs X (one row per example)",
+          y: "the targets Y",
+        }
+      : {
+          w: "weight", b: "bias", z: "pre-activation z", a: "activation a", x: "input",
+          y: "target", C: "the cost", sum: "product or partial sum of z", cost: "part of the cost",
+        };
     return (names[role.role] || role.role) + where + neuron;
   }
 

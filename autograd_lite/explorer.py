@@ -83,6 +83,8 @@ def _step_text(view: StepView) -> str:
 
 
 _ROLE = re.compile(r"^(w|b|z|a)\^(\d+)_([\d,]+)$|^(x|y)_([\d,]+)$|^(C)$")
+# A Tensor network's nodes are whole layers: W^l, b^l, z^l, a^l, the batch X, targets Y.
+_LAYER_ROLE = re.compile(r"^(W|b|z|a)\^(\d+)$|^(X|Y)$")
 
 
 def _indices(text: str, count: int) -> list[int] | None:
@@ -104,6 +106,16 @@ def network_roles(stepper: Stepper) -> dict[Any, dict[str, Any]] | None:
     names = stepper.names
     roles: dict[Any, dict[str, Any]] = {}
     for node in names.order:
+        layer_match = _LAYER_ROLE.match(names.given(node))
+        if layer_match is not None:  # a Tensor network: one role per layer, neuron None
+            if layer_match.group(1):
+                kind = layer_match.group(1).lower()
+                layer = int(layer_match.group(2))
+                roles[node] = {"role": kind, "layer": layer, "neuron": None, "whole": True}
+            else:
+                kind = layer_match.group(3).lower()
+                roles[node] = {"role": kind, "neuron": None, "whole": True}
+            continue
         match = _ROLE.match(names.given(node))
         if match is None:
             continue
@@ -273,9 +285,9 @@ class _Network:
     def __init__(self, stepper: Stepper, roles: dict[Any, dict[str, Any]]) -> None:
         self.roles = roles
         self.last = max(r.get("layer", 0) for r in roles.values())
-        self.forms: dict[tuple[int, int], Any] = {}
-        self.z: dict[tuple[int, int], Any] = {}
-        self.a: dict[tuple[int, int], Any] = {}
+        self.forms: dict[tuple[int, int | None], Any] = {}
+        self.z: dict[tuple[int, int | None], Any] = {}
+        self.a: dict[tuple[int, int | None], Any] = {}
         for node, role in roles.items():
             if role["role"] == "z":
                 self.z[(role["layer"], role["neuron"])] = node
@@ -289,7 +301,7 @@ class _Network:
             if form is not None and role.get("role") == "z":
                 self.forms[(role["layer"], role["neuron"])] = form
 
-    def _activation_node(self, layer: int, neuron: int) -> Any:
+    def _activation_node(self, layer: int, neuron: int | None) -> Any:
         # A layer without activation node (linear) feeds its z onwards.
         return self.a.get((layer, neuron), self.z.get((layer, neuron)))
 
@@ -305,10 +317,11 @@ class _Network:
             form = self.forms.get((role["layer"], role["neuron"]))
             if form is None:
                 return None
+            z = f"z^{role['layer']}" + ("" if role.get("whole") else f"_{role['neuron']}")
             return {
                 "equation": form.equation.split(" ")[0],
                 "lines": [
-                    f"{form.symbol} = dC/dz^{role['layer']}_{role['neuron']}",
+                    f"{form.symbol} = dC/d{z}",
                     form.equation,
                     form.formula,
                     f"  = {form.substituted} = {format_value(form.value)}  (closed form)",
@@ -319,7 +332,43 @@ class _Network:
             return self._parameter(role)
         return None
 
+    def _layer_parameter(self, role: dict[str, Any]) -> dict[str, Any] | None:
+        """BP3 and BP4 for a whole layer of a Tensor network, summed over the batch (the
+        deltas of BP1 already carry the batch mean's 1/n)."""
+        layer = role["layer"]
+        form = self.forms.get((layer, None))
+        if form is None:
+            return None
+        delta = np.asarray(form.value, dtype=np.float64)
+        if role["role"] == "b":
+            value = delta.sum(axis=0)
+            return {
+                "equation": "BP3",
+                "lines": [
+                    "BP3: dC/db^l = delta^l, summed over the batch",
+                    f"dC/db^{layer} = sum over rows of delta^{layer} = {format_value(value)}  "
+                    "(closed form)",
+                ],
+                "value": _number(value),
+            }
+        source = self._activation_node(layer - 1, None)
+        if source is None:
+            return None
+        value = delta.T @ np.asarray(source.data, dtype=np.float64)
+        symbol = "X" if layer == 1 else f"a^{layer - 1}"
+        return {
+            "equation": "BP4",
+            "lines": [
+                "BP4: dC/dW^l = (delta^l)^T a^(l-1), summed over the batch",
+                f"dC/dW^{layer} = (delta^{layer})^T {symbol} = {format_value(value)}  "
+                "(closed form)",
+            ],
+            "value": _number(value),
+        }
+
     def _parameter(self, role: dict[str, Any]) -> dict[str, Any] | None:
+        if role.get("whole"):
+            return self._layer_parameter(role)
         layer, j = role["layer"], role["neuron"]
         delta = self.delta(layer, j)
         if delta is None:
@@ -358,6 +407,8 @@ class _Network:
             return None
         role = self.roles[view.step.input]
         layer, j = role["layer"], role["neuron"]
+        # names of this layer's delta and activation: delta^2_1 and a^2_1, or delta^2, a^2
+        index = "" if role.get("whole") else f"_{j}"
         if equation in ("BP3", "BP4"):
             record = self._parameter(role)
             numbers = record["lines"][1] if record else ""
@@ -368,7 +419,7 @@ class _Network:
                 so_far = f"{format_value(view.step.after)} so far"
                 return {
                     "equation": equation,
-                    "numbers": f"delta^{layer}_{j}: {so_far} (path {view.arrival} of "
+                    "numbers": f"delta^{layer}{index}: {so_far} (path {view.arrival} of "
                     f"{view.arrivals}; complete at step {view.complete_at})",
                 }
             return {
@@ -381,7 +432,14 @@ class _Network:
         if equation == "BP1":
             return {
                 "equation": "BP1",
-                "numbers": f"dC/da^{layer}_{j} (the factor grad_a C of BP1) += "
+                "numbers": f"dC/da^{layer}{index} (the factor grad_a C of BP1) += "
+                f"{format_value(view.step.contribution)}, now {format_value(view.step.after)}",
+            }
+        if role.get("whole"):  # a^l gets the whole first factor of BP2 in one step
+            return {
+                "equation": "BP2",
+                "numbers": f"dC/da^{layer} = delta^{layer + 1} W^{layer + 1} (the factor "
+                f"(W^(l+1))^T delta^(l+1) of BP2, one row per example) += "
                 f"{format_value(view.step.contribution)}, now {format_value(view.step.after)}",
             }
         return {

@@ -443,3 +443,33 @@ def test_explore_quiz_on_the_command_line(
         cli.main(["explore", "x*x", "--set", "x=3", "--quiz", "global", "-o", str(out)])
     assert stopped.value.code == 2
     assert "invalid choice: 'global'" in capsys.readouterr().err
+
+
+def test_a_tensor_network_gets_the_four_equations_layer_by_layer() -> None:
+    model = nn.mlp([2, 3, 1], "tanh", "sigmoid", rng=np.random.default_rng(4))
+    X, Y = np.array([[0.5, -1.0], [0.1, 0.2]]), np.array([[0.8], [0.1]])
+    data = page_data(viz.explorer(model, X, Y).html)
+    assert data["network"] is True
+    expected = backprop.Network(model.get_weights(), "tanh", "sigmoid").gradients(X, Y)
+    by_name = {node["name"]: node for node in data["nodes"]}
+    for layer in (1, 2):
+        W, b = by_name[f"W^{layer}"], by_name[f"b^{layer}"]
+        assert W["role"] == {"role": "w", "layer": layer, "neuron": None, "whole": True}
+        assert W["closed"]["equation"] == "BP4" and b["closed"]["equation"] == "BP3"
+        np.testing.assert_allclose(W["closed"]["value"], expected.dW[layer - 1], atol=1e-15)
+        np.testing.assert_allclose(b["closed"]["value"], expected.db[layer - 1], atol=1e-15)
+        # the engine's gradient after the last step is the closed form's
+        np.testing.assert_allclose(W["final_x"], W["closed"]["value"], rtol=1e-12)
+        z = by_name[f"z^{layer}"]
+        np.testing.assert_allclose(z["closed"]["value"], expected.deltas[layer - 1], atol=1e-15)
+    at_work = {step["grad_of"]: step["bp"]["equation"] for step in data["steps"] if step["bp"]}
+    assert at_work == {
+        "a^2.grad": "BP1",
+        "z^2.grad": "BP1",
+        "a^1.grad": "BP2",
+        "z^1.grad": "BP2",
+        "W^2.grad": "BP4",
+        "b^2.grad": "BP3",
+        "W^1.grad": "BP4",
+        "b^1.grad": "BP3",
+    }

@@ -323,6 +323,26 @@ def test_quiz_on_the_local_derivative_opened_from_the_command_line(
     assert browser.errors() == []
 
 
+def test_a_tensor_network_page_shows_the_equations_per_layer(
+    browser: Browser, tmp_path: Path
+) -> None:
+    model = nn.mlp([2, 3, 1], "tanh", "sigmoid", rng=np.random.default_rng(4))
+    X, Y = np.array([[0.5, -1.0], [0.1, 0.2]]), np.array([[0.8], [0.1]])
+    open_page(browser, viz.explorer(model, X, Y).save(tmp_path / "tensor.html"))
+    driver = browser.driver
+    assert driver.find_element(By.ID, "equations").is_displayed()
+    data = browser.run("return JSON.parse(document.getElementById('explorer-data').textContent)")
+    k = next(k for k, s in enumerate(data["steps"], 1) if s["grad_of"] == "W^1.grad")
+    browser.run("window.explorer.goTo(arguments[0])", len(data["forward"]) + k)
+    assert driver.find_element(By.CSS_SELECTOR, "#equations .active").get_attribute("id") == "BP4"
+    assert driver.find_element(By.ID, "bp-numbers").text.startswith("dC/dW^1 = (delta^1)^T X = ")
+    driver.find_element(By.ID, f"v{data['steps'][k - 1]['input']}").click()
+    record = driver.find_element(By.ID, "record").text.splitlines()
+    assert "role      weight matrix of layer 1" in record
+    assert "BP4: dC/dW^l = (delta^l)^T a^(l-1), summed over the batch" in record
+    assert browser.errors() == []
+
+
 # ----------------------------------------------------------------------------- safety
 
 
