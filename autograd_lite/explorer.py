@@ -324,7 +324,7 @@ class _Network:
                     f"{form.symbol} = dC/d{z}",
                     form.equation,
                     form.formula,
-                    f"  = {form.substituted} = {format_value(form.value)}  (closed form)",
+                    f"  {form.worked(format_value(form.value))}  (closed form)",
                 ],
                 "value": _number(form.value),
             }
@@ -424,7 +424,7 @@ class _Network:
                 }
             return {
                 "equation": equation,
-                "numbers": f"{form.formula}\n  = {form.substituted} = {format_value(form.value)}"
+                "numbers": f"{form.formula}\n  {form.worked(format_value(form.value))}"
                 f"  (closed form); autodiff gives {format_value(view.step.after)}",
             }
         # An activation a^l_j receiving gradient: the output's ∇_a C (BP1) or one term

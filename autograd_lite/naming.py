@@ -378,6 +378,13 @@ class ClosedForm:
     substituted: str  #: the right-hand side with numbers, e.g. ``(0.61 - 0.2) * 0.2379``
     value: Any  #: the closed-form value (a float, or an array for a batch)
 
+    def worked(self, value_text: str) -> str:
+        """``= substituted = value``, or ``= value`` where nothing is substituted (a
+        batch, whose arrays would not fit on a line)."""
+        if self.substituted:
+            return f"= {self.substituted} = {value_text}"
+        return f"= {value_text}"
+
 
 # ----------------------------------------------------------------------------- networks
 
@@ -954,14 +961,14 @@ def tensor_network_graph(
             name = output if l == last else hidden
             if l == last:
                 equation = "BP1 (output layer, batch mean)"
-                formula = f"delta^{l} = (1/n) grad_a C (.) {name}'(z^{l})"
+                formula = f"delta^{l} = (1/n) grad_a C (.) {name}'(z^{l}), n = {examples}"
             else:
                 equation = "BP2 (hidden layer)"
                 formula = (
                     f"delta^{l} = (delta^{l + 1} W^{l + 1}) (.) {name}'(z^{l})  (rows: examples)"
                 )
             graph.closed_forms[z] = ClosedForm(
-                f"delta^{l}", equation, formula, f"n = {examples}", closed.deltas[l - 1]
+                f"delta^{l}", equation, formula, "", closed.deltas[l - 1]
             )
     return graph
 

@@ -429,7 +429,7 @@ def _closed_form_text(form: ClosedForm, autodiff: Any, symbol: str, grad_of: str
         f"this is {grad_of})",
         f"  {form.equation}",
         f"            {form.formula}",
-        f"              = {form.substituted} = {format_value(form.value, _precise)}  "
+        f"              {form.worked(format_value(form.value, _precise))}  "
         f"(closed form; differs by {gap:.2g})",
     ]
 
