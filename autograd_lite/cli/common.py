@@ -143,6 +143,21 @@ ACTIVATION_NAMES = "sigmoid, tanh, relu, leaky_relu, identity (or linear); softm
 COST_NAMES = "quadratic, mse, cross_entropy, log_likelihood"
 
 
+def add_quiz_argument(parser: argparse.ArgumentParser, *, then: str) -> None:
+    """``--quiz [contribution|local]`` (step, explore): what the quiz asks for, as the
+    stepper defines it; ``then`` says what follows the answers."""
+    from ..stepper import QUIZ_KINDS
+
+    parser.add_argument(
+        "--quiz",
+        nargs="?",
+        const="contribution",
+        choices=QUIZ_KINDS,
+        help="ask for each step's contribution (or its local derivative: --quiz local) "
+        f"before showing it; {then}",
+    )
+
+
 def add_network_arguments(parser: argparse.ArgumentParser, *, layers_default: str) -> None:
     """The one description of a network every subcommand takes (see ``naming.NetworkSpec``):
     ``--layers --activation --output-activation --cost --seed --weights --input --target``,

@@ -13,11 +13,11 @@ from typing import Any
 
 from ..files import OutputPathError, check_output_path
 from ..naming import number_leaves
-from ..stepper import QUIZ_KINDS
 from . import UsageError
 from .common import (
     add_expression_arguments,
     add_network_arguments,
+    add_quiz_argument,
     build_example,
     check_expression_or_network,
     parse_expression_arguments,
@@ -58,14 +58,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "-o", "--output", metavar="FILE", default="explore.html", help="the page (explore.html)"
     )
-    parser.add_argument(
-        "--quiz",
-        nargs="?",
-        const="contribution",
-        choices=QUIZ_KINDS,
-        help="open the page with its quiz on: it asks for each step's contribution (or its "
-        "local derivative: --quiz local) before showing it, as `step --quiz`",
-    )
+    add_quiz_argument(parser, then="the page opens with its quiz on (as `step --quiz`)")
     parser.add_argument(
         "--max-nodes",
         type=int,
