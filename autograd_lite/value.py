@@ -930,6 +930,7 @@ def _result(data: float, a: Value, b: Value | None, op: Op) -> Value:
 
     It fills the slots directly rather than going through ``Value.__init__``: the data
     is already a float, and skipping the checks makes building a graph about 40% faster.
+    ``weighted_sum`` repeats this body inline (keep the two alike; a test compares them).
     """
     node: Value = _new_value(Value)
     node._data = data
@@ -965,8 +966,8 @@ def weighted_sum(bias: Operand, weights: Sequence[Operand], inputs: Sequence[Ope
             total = _result(total._data + product._data, total, product, ADD)
         return total
     # The body of `_result`, twice per term, with what it reads looked up once per call
-    # (grad mode is per thread, which makes it the dearest lookup): a Python call per
-    # node is a fifth of the time of building a network's graph.
+    # (grad mode is per thread, which makes it the dearest lookup): those lookups and a
+    # Python call per node were a third of the time of building a network's graph.
     new, now, value_class = _new_value, _clock[0], Value
     for weight, x in zip(weights, inputs):
         if not isinstance(weight, Value):
