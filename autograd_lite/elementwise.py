@@ -26,34 +26,27 @@ from . import value as _value
 from .tensor import Tensor, as_tensor
 from .value import Value
 
-__all__ = [
-    "absolute",
+#: The functions of one node that are methods of both node kinds (``x.tan()``), by name;
+#: the command line's expressions take exactly these (``autograd_lite.parse``).
+METHODS_OF_ONE = (
+    "abs",
     "arccos",
     "arccosh",
     "arcsin",
     "arcsinh",
     "arctan",
-    "arctan2",
     "arctanh",
     "cos",
     "cosh",
     "deg2rad",
-    "degrees",
     "exp",
     "exp2",
     "expm1",
-    "hypot",
     "log",
     "log10",
     "log1p",
     "log2",
-    "maximum",
-    "minimum",
-    "mod",
-    "power",
     "rad2deg",
-    "radians",
-    "remainder",
     "relu",
     "sigmoid",
     "sign",
@@ -63,8 +56,17 @@ __all__ = [
     "sqrt",
     "tan",
     "tanh",
-    "where",
-]
+)
+#: The functions of two nodes that are methods of both kinds (``y.arctan2(x)``).
+METHODS_OF_TWO = ("arctan2", "hypot", "maximum", "minimum")
+
+# The module's functions: the methods' names (but `absolute`, as NumPy, for the builtin's
+# `abs`) and NumPy's other names for some of them.
+__all__ = sorted(
+    (set(METHODS_OF_ONE) - {"abs"})
+    | set(METHODS_OF_TWO)
+    | {"absolute", "degrees", "mod", "power", "radians", "remainder", "where"}
+)
 
 
 def _unary(method: str, numpy_function: Any, x: Any) -> Any:

@@ -112,11 +112,14 @@ class Op:
 
     ``tangent`` is the forward-mode rule (:func:`push_tangents`):
     ``tangent(ts, out, *inputs)`` returns the tangent of the output, the Jacobian-vector
-    product, from ``ts[i]``, the tangent of input ``i`` (``None`` where it is zero). Ops
-    without one are elementwise (each output number depends on the numbers at its own
-    position), where the tangent is the sum of ``rules[i](ts[i], ...)``: the vector-Jacobian
-    rule applied to a tangent, since an elementwise Jacobian is diagonal. Reductions,
-    shape ops and products give their own.
+    product, from ``ts[i]``, the tangent of input ``i`` (``None`` where it is zero).
+    ``elementwise=True`` (or ``broadcasts=True``) says each output number depends only on
+    the input numbers at its own position; then no tangent rule is needed: the tangent is
+    the sum of ``rules[i](ts[i], ...)``, the vector-Jacobian rule applied to a tangent,
+    since an elementwise Jacobian is diagonal. Ops with one output number need none
+    either (the tangent is the gradient dotted with the input tangents). Any other op
+    (reductions, shape ops, products) must give its own, and forward mode refuses an
+    array-valued op that has neither rather than guess.
     """
 
     __slots__ = (
@@ -127,6 +130,7 @@ class Op:
         "broadcasts",
         "reads_inputs",
         "tangent",
+        "elementwise",
     )
 
     def __init__(
@@ -139,6 +143,7 @@ class Op:
         broadcasts: bool = False,
         reads_inputs: bool = True,
         tangent: Rule | None = None,
+        elementwise: bool = False,
     ) -> None:
         self.name = name
         self.rules: tuple[Rule, ...] = tuple(rules)
@@ -147,6 +152,7 @@ class Op:
         self.broadcasts = broadcasts
         self.reads_inputs = reads_inputs
         self.tangent = tangent
+        self.elementwise = elementwise or broadcasts
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -761,6 +767,11 @@ def _tangent_at(node: Any, parents: tuple[Any, ...], ts: list[Any], create_graph
             term = (g * t).sum().reshape(shape)
             total = term if total is None else total + term
         return total
+    if shape is not None and not op.elementwise:
+        raise NotImplementedError(
+            f"forward mode through a {op.name!r} op: it has no tangent rule and is not marked "
+            "elementwise (give its Op a tangent=..., see engine.Op); reverse mode works"
+        )
     total = None
     for position, t in enumerate(ts):
         if t is not None:

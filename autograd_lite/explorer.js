@@ -426,10 +426,17 @@
   function roleText(role) {
     const where = role.layer ? " of layer " + role.layer : "";
     const neuron = role.neuron ? ", neuron " + role.neuron : "";
-    const names = {
-      w: "weight", b: "bias", z: "pre-activation z", a: "activation a", x: "input",
-      y: "target", C: "the cost", sum: "product or partial sum of z", cost: "part of the cost",
-    };
+    // a Tensor network's nodes are whole layers (role.whole), a Value network's numbers
+    const names = role.whole
+      ? {
+          w: "weight matrix", b: "bias vector", z: "pre-activations z (one row per example)",
+          a: "activations a (one row per example)", x: "the inputs X (one row per example)",
+          y: "the targets Y",
+        }
+      : {
+          w: "weight", b: "bias", z: "pre-activation z", a: "activation a", x: "input",
+          y: "target", C: "the cost", sum: "product or partial sum of z", cost: "part of the cost",
+        };
     return (names[role.role] || role.role) + where + neuron;
   }
 
@@ -540,26 +547,54 @@
     if (position >= last) return;
     if ($("quiz").checked && position >= F && !answered.has(position - F)) {
       const step = steps[position - F];
-      if (typeof step.contribution_x === "number") return ask(step);
+      // As the terminal's quiz: a step is asked when it has one number for each (an
+      // array step, or a neuron's folded steps, is shown, not asked).
+      if (typeof step.contribution_x === "number" && typeof step.local_x === "number") {
+        return ask(step);
+      }
     }
     goTo(position + 1);
   }
 
   // ---------------------------------------------------------------- the quiz
 
+  function quizKind() {
+    return $("quiz-kind").value === "local" ? "local" : "contribution";
+  }
+
+  // The lines of the step's text that the question needs (the rule and its operands; the
+  // upstream gradient for a contribution); its working comes after the answer.
+  function given(step, kind) {
+    const wanted = kind === "local" ? ["  rule ", "  at "] : ["  rule ", "  at ", "  upstream "];
+    return step.text
+      .split("\n")
+      .filter((line) => wanted.some((start) => line.startsWith(start)))
+      .join("\n");
+  }
+
   function ask(step) {
     asking = true;
+    const kind = quizKind();
     $("ask").hidden = false;
     $("verdict").hidden = true;
-    $("ask-question").textContent =
-      "Step " + (position - F + 1) + ": what does " + step.grad_of + " receive? " +
-      "(the contribution: local derivative times upstream " + step.upstream + ")";
+    const what =
+      kind === "local"
+        ? "what is the local derivative? (the rule below, at these numbers)"
+        : "what does " + step.grad_of + " receive? (the contribution: local derivative times " +
+          "upstream " + step.upstream + ")";
+    $("ask-question").textContent = "Step " + (position - F + 1) + ": " + what;
+    $("ask-given").textContent = given(step, kind);
     $("answer").value = "";
     $("answer").focus();
   }
 
-  function close(value, tolerance) {
-    return Math.abs(value) <= tolerance;
+  // math.isclose, as the terminal's quiz judges
+  function close(value, expected) {
+    const tolerance = Math.max(
+      data.quiz.rtol * Math.max(Math.abs(value), Math.abs(expected)),
+      data.quiz.atol,
+    );
+    return Math.abs(value - expected) <= tolerance;
   }
 
   function check() {
@@ -573,9 +608,9 @@
       $("verdict").textContent = "Please type a number, e.g. 0.5 or -1.25e-3.";
       return;
     }
-    const expected = step.contribution_x;
-    const tolerance = Math.max(0.0005, 0.001 * Math.abs(expected));
-    const right = close(value - expected, tolerance);
+    const kind = quizKind();
+    const expected = kind === "local" ? step.local_x : step.contribution_x;
+    const right = close(value, expected);
     score.asked += 1;
     if (right) score.right += 1;
     answered.add(position - F);
@@ -583,9 +618,13 @@
     $("ask").hidden = true;
     $("verdict").hidden = false;
     $("verdict").className = right ? "right" : "wrong";
+    const truth =
+      kind === "local"
+        ? "the local derivative is " + step.local
+        : step.grad_of + " receives " + step.contribution;
     $("verdict").textContent = right
-      ? "Right: " + step.grad_of + " receives " + step.contribution + "."
-      : "Not quite: you said " + text + "; " + step.grad_of + " receives " + step.contribution + ".";
+      ? "Right: " + truth + "."
+      : "Not quite: you said " + text + "; " + truth + ".";
     $("score").textContent = "score " + score.right + " of " + score.asked;
     goTo(position + 1);
   }
@@ -658,13 +697,28 @@
     $("answer").addEventListener("keydown", (event) => {
       if (event.key === "Enter") check();
     });
+    const showScore = () => {
+      $("score").textContent = $("quiz").checked ? "score " + score.right + " of " + score.asked : "";
+    };
     $("quiz").addEventListener("change", () => {
       if (!$("quiz").checked) {
         asking = false;
         $("ask").hidden = true;
       }
-      $("score").textContent = $("quiz").checked ? "score " + score.right + " of " + score.asked : "";
+      showScore();
     });
+    $("quiz-kind").addEventListener("change", () => {
+      if (asking) ask(steps[position - F]); // the same step, asked the other way
+    });
+    $("ask-hint").textContent =
+      "right within " + 100 * data.quiz.rtol + "% (or " + data.quiz.atol + " near zero), " +
+      "as the terminal's quiz";
+    if (data.quiz.kind) {
+      // opened with the quiz on (`explore --quiz`, viz.explorer(quiz=...))
+      $("quiz").checked = true;
+      $("quiz-kind").value = data.quiz.kind;
+      showScore();
+    }
     $("fit").addEventListener("click", () => {
       fullSize = !fullSize;
       $("fit").textContent = fullSize ? "Fit" : "Full size";

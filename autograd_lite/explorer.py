@@ -45,7 +45,16 @@ import numpy as np
 
 from .files import atomic_write
 from .naming import Example, NetworkGraph
-from .stepper import Stepper, StepView, argument_name, format_number, format_value
+from .stepper import (
+    QUIZ_ATOL,
+    QUIZ_KINDS,
+    QUIZ_RTOL,
+    Stepper,
+    StepView,
+    argument_name,
+    format_number,
+    format_value,
+)
 
 __all__ = ["Explorer", "is_stepper", "network_roles", "page", "stepper_for", "summary_blocks"]
 
@@ -74,6 +83,8 @@ def _step_text(view: StepView) -> str:
 
 
 _ROLE = re.compile(r"^(w|b|z|a)\^(\d+)_([\d,]+)$|^(x|y)_([\d,]+)$|^(C)$")
+# A Tensor network's nodes are whole layers: W^l, b^l, z^l, a^l, the batch X, targets Y.
+_LAYER_ROLE = re.compile(r"^(W|b|z|a)\^(\d+)$|^(X|Y)$")
 
 
 def _indices(text: str, count: int) -> list[int] | None:
@@ -95,6 +106,16 @@ def network_roles(stepper: Stepper) -> dict[Any, dict[str, Any]] | None:
     names = stepper.names
     roles: dict[Any, dict[str, Any]] = {}
     for node in names.order:
+        layer_match = _LAYER_ROLE.match(names.given(node))
+        if layer_match is not None:  # a Tensor network: one role per layer, neuron None
+            if layer_match.group(1):
+                kind = layer_match.group(1).lower()
+                layer = int(layer_match.group(2))
+                roles[node] = {"role": kind, "layer": layer, "neuron": None, "whole": True}
+            else:
+                kind = layer_match.group(3).lower()
+                roles[node] = {"role": kind, "neuron": None, "whole": True}
+            continue
         match = _ROLE.match(names.given(node))
         if match is None:
             continue
@@ -264,9 +285,9 @@ class _Network:
     def __init__(self, stepper: Stepper, roles: dict[Any, dict[str, Any]]) -> None:
         self.roles = roles
         self.last = max(r.get("layer", 0) for r in roles.values())
-        self.forms: dict[tuple[int, int], Any] = {}
-        self.z: dict[tuple[int, int], Any] = {}
-        self.a: dict[tuple[int, int], Any] = {}
+        self.forms: dict[tuple[int, int | None], Any] = {}
+        self.z: dict[tuple[int, int | None], Any] = {}
+        self.a: dict[tuple[int, int | None], Any] = {}
         for node, role in roles.items():
             if role["role"] == "z":
                 self.z[(role["layer"], role["neuron"])] = node
@@ -280,7 +301,7 @@ class _Network:
             if form is not None and role.get("role") == "z":
                 self.forms[(role["layer"], role["neuron"])] = form
 
-    def _activation_node(self, layer: int, neuron: int) -> Any:
+    def _activation_node(self, layer: int, neuron: int | None) -> Any:
         # A layer without activation node (linear) feeds its z onwards.
         return self.a.get((layer, neuron), self.z.get((layer, neuron)))
 
@@ -296,13 +317,14 @@ class _Network:
             form = self.forms.get((role["layer"], role["neuron"]))
             if form is None:
                 return None
+            z = f"z^{role['layer']}" + ("" if role.get("whole") else f"_{role['neuron']}")
             return {
                 "equation": form.equation.split(" ")[0],
                 "lines": [
-                    f"{form.symbol} = dC/dz^{role['layer']}_{role['neuron']}",
+                    f"{form.symbol} = dC/d{z}",
                     form.equation,
                     form.formula,
-                    f"  = {form.substituted} = {format_value(form.value)}  (closed form)",
+                    f"  {form.worked(format_value(form.value))}  (closed form)",
                 ],
                 "value": _number(form.value),
             }
@@ -310,7 +332,43 @@ class _Network:
             return self._parameter(role)
         return None
 
+    def _layer_parameter(self, role: dict[str, Any]) -> dict[str, Any] | None:
+        """BP3 and BP4 for a whole layer of a Tensor network, summed over the batch (the
+        deltas of BP1 already carry the batch mean's 1/n)."""
+        layer = role["layer"]
+        form = self.forms.get((layer, None))
+        if form is None:
+            return None
+        delta = np.asarray(form.value, dtype=np.float64)
+        if role["role"] == "b":
+            value = delta.sum(axis=0)
+            return {
+                "equation": "BP3",
+                "lines": [
+                    "BP3: dC/db^l = delta^l, summed over the batch",
+                    f"dC/db^{layer} = sum over rows of delta^{layer} = {format_value(value)}  "
+                    "(closed form)",
+                ],
+                "value": _number(value),
+            }
+        source = self._activation_node(layer - 1, None)
+        if source is None:
+            return None
+        value = delta.T @ np.asarray(source.data, dtype=np.float64)
+        symbol = "X" if layer == 1 else f"a^{layer - 1}"
+        return {
+            "equation": "BP4",
+            "lines": [
+                "BP4: dC/dW^l = (delta^l)^T a^(l-1), summed over the batch",
+                f"dC/dW^{layer} = (delta^{layer})^T {symbol} = {format_value(value)}  "
+                "(closed form)",
+            ],
+            "value": _number(value),
+        }
+
     def _parameter(self, role: dict[str, Any]) -> dict[str, Any] | None:
+        if role.get("whole"):
+            return self._layer_parameter(role)
         layer, j = role["layer"], role["neuron"]
         delta = self.delta(layer, j)
         if delta is None:
@@ -349,6 +407,8 @@ class _Network:
             return None
         role = self.roles[view.step.input]
         layer, j = role["layer"], role["neuron"]
+        # names of this layer's delta and activation: delta^2_1 and a^2_1, or delta^2, a^2
+        index = "" if role.get("whole") else f"_{j}"
         if equation in ("BP3", "BP4"):
             record = self._parameter(role)
             numbers = record["lines"][1] if record else ""
@@ -359,12 +419,12 @@ class _Network:
                 so_far = f"{format_value(view.step.after)} so far"
                 return {
                     "equation": equation,
-                    "numbers": f"delta^{layer}_{j}: {so_far} (path {view.arrival} of "
+                    "numbers": f"delta^{layer}{index}: {so_far} (path {view.arrival} of "
                     f"{view.arrivals}; complete at step {view.complete_at})",
                 }
             return {
                 "equation": equation,
-                "numbers": f"{form.formula}\n  = {form.substituted} = {format_value(form.value)}"
+                "numbers": f"{form.formula}\n  {form.worked(format_value(form.value))}"
                 f"  (closed form); autodiff gives {format_value(view.step.after)}",
             }
         # An activation a^l_j receiving gradient: the output's ∇_a C (BP1) or one term
@@ -372,7 +432,14 @@ class _Network:
         if equation == "BP1":
             return {
                 "equation": "BP1",
-                "numbers": f"dC/da^{layer}_{j} (the factor grad_a C of BP1) += "
+                "numbers": f"dC/da^{layer}{index} (the factor grad_a C of BP1) += "
+                f"{format_value(view.step.contribution)}, now {format_value(view.step.after)}",
+            }
+        if role.get("whole"):  # a^l gets the whole first factor of BP2 in one step
+            return {
+                "equation": "BP2",
+                "numbers": f"dC/da^{layer} = delta^{layer + 1} W^{layer + 1} (the factor "
+                f"(W^(l+1))^T delta^(l+1) of BP2, one row per example) += "
                 f"{format_value(view.step.contribution)}, now {format_value(view.step.after)}",
             }
         return {
@@ -399,6 +466,7 @@ def _data(
     title: str,
     blocks: Mapping[Any, str] | None,
     position: int | None,
+    quiz: str | None = None,
 ) -> dict[str, Any]:
     order = stepper.names.order
     index = {node: i for i, node in enumerate(order)}
@@ -460,6 +528,7 @@ def _data(
             "contribution": format_value(step.contribution),
             "contribution_x": _number(step.contribution),
             "local": None if local is None else format_number(local),
+            "local_x": None if local is None else _number(local),
             "upstream": format_value(step.upstream),
             "text": _step_text(view),
             "summary": view.summary(),
@@ -496,6 +565,8 @@ def _data(
         "network": network is not None,
         "summary": blocks is not None,
         "position": 0 if position is None else len(forward) + position,
+        # the quiz asks and judges as the terminal's (`step --quiz`)
+        "quiz": {"kind": quiz, "rtol": QUIZ_RTOL, "atol": QUIZ_ATOL},
     }
 
 
@@ -606,6 +677,7 @@ def page(
     title: str | None = None,
     blocks: Mapping[Any, str] | None = None,
     position: int | None = None,
+    quiz: str | None = None,
 ) -> str:
     """One self-contained HTML page for the backward pass that ``stepper`` recorded.
 
@@ -613,13 +685,16 @@ def page(
     SVG), its nodes named ``n0, n1, ...`` in the stepper's numbering; ``blocks`` maps
     nodes to the box (its id ``k2``) that stands for them when the picture is a summary.
     The page opens before the forward pass, or, with ``position``, after the forward
-    pass and that many backward steps (where a Stepper stands that hands over).
+    pass and that many backward steps (where a Stepper stands that hands over). ``quiz``
+    (``"contribution"`` or ``"local"``) opens it with the quiz on, asking for that.
     """
     if position is not None and not 0 <= position <= len(stepper):
         raise ValueError(f"position must be between 0 and {len(stepper)}, got {position}")
+    if quiz is not None and quiz not in QUIZ_KINDS:
+        raise ValueError(f"quiz must be one of {', '.join(QUIZ_KINDS)} or None, got {quiz!r}")
     if title is None:
         title = f"backward pass of {_node_text(stepper, stepper.root)}"
-    data = _data(stepper, title=title, blocks=blocks, position=position)
+    data = _data(stepper, title=title, blocks=blocks, position=position, quiz=quiz)
     script = _asset("explorer.js")
     style = _asset("explorer.css")
     if "</" in script or "</" in style:  # would end the element early
@@ -659,6 +734,10 @@ script-src '{script_hash}'; style-src 'unsafe-inline'">
     <input id="slider" type="range" min="0" max="0" value="0" aria-label="step">
     <span id="where"></span>
     <label id="quiz-toggle"><input id="quiz" type="checkbox"> Quiz me</label>
+    <select id="quiz-kind" aria-label="what the quiz asks for">
+      <option value="contribution">the contribution</option>
+      <option value="local">the local derivative</option>
+    </select>
     <span id="score"></span>
     <button id="fit" title="Fit the graph to the window, or show it at full size">Full size</button>
   </nav>
@@ -672,9 +751,10 @@ script-src '{script_hash}'; style-src 'unsafe-inline'">
   <aside id="side">
     <div id="ask" hidden>
       <p id="ask-question"></p>
+      <pre id="ask-given"></pre>
       <input id="answer" type="text" inputmode="decimal" autocomplete="off" aria-label="answer">
       <button id="check">Check</button>
-      <p id="ask-hint">within 0.1% (or 0.0005 near zero)</p>
+      <p id="ask-hint"></p>
     </div>
     <p id="verdict" hidden></p>
     <h2>Step</h2>

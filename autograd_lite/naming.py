@@ -73,7 +73,7 @@ COSTS = ("quadratic", "mse", "cross_entropy", "log_likelihood")
 MAX_EXPRESSION = 40
 _ATOM = 9  # precedence of names and function calls: never parenthesised
 _CONSTANT = 8  # numbers: no parentheses as operands, but "(3).grad"
-_INFIX = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 4}
+_INFIX = {"+": 1, "-": 1, "*": 2, "/": 2, "%": 2, "@": 2, "**": 4}
 _SPACED = ("+", "-")  # "x*w + b": sums spaced, products tight
 _NEG = 3
 
@@ -377,6 +377,13 @@ class ClosedForm:
     formula: str  #: e.g. ``delta^2_1 = (a^2_1 - y_1) * sigmoid'(z^2_1)``
     substituted: str  #: the right-hand side with numbers, e.g. ``(0.61 - 0.2) * 0.2379``
     value: Any  #: the closed-form value (a float, or an array for a batch)
+
+    def worked(self, value_text: str) -> str:
+        """``= substituted = value``, or ``= value`` where nothing is substituted (a
+        batch, whose arrays would not fit on a line)."""
+        if self.substituted:
+            return f"= {self.substituted} = {value_text}"
+        return f"= {value_text}"
 
 
 # ----------------------------------------------------------------------------- networks
@@ -931,7 +938,7 @@ def tensor_network_graph(
     examples = inputs.shape[0] if len(inputs.shape) > 1 else 1
     graph.cost_text = _COST_TEXTS.get(cost_name or "", "cost(a^L, Y)")
     if cost_name in COSTS:
-        graph.cost_text += f", the mean over {examples} examples"
+        graph.cost_text += f", the mean over {examples} example{'' if examples == 1 else 's'}"
     hidden = activation or getattr(model, "activation", None)
     output = output_activation or getattr(model, "output_activation", None) or hidden
     names_of = getattr(model, "activation_names", None)
@@ -954,14 +961,14 @@ def tensor_network_graph(
             name = output if l == last else hidden
             if l == last:
                 equation = "BP1 (output layer, batch mean)"
-                formula = f"delta^{l} = (1/n) grad_a C (.) {name}'(z^{l})"
+                formula = f"delta^{l} = (1/n) grad_a C (.) {name}'(z^{l}), n = {examples}"
             else:
                 equation = "BP2 (hidden layer)"
                 formula = (
                     f"delta^{l} = (delta^{l + 1} W^{l + 1}) (.) {name}'(z^{l})  (rows: examples)"
                 )
             graph.closed_forms[z] = ClosedForm(
-                f"delta^{l}", equation, formula, f"n = {examples}", closed.deltas[l - 1]
+                f"delta^{l}", equation, formula, "", closed.deltas[l - 1]
             )
     return graph
 

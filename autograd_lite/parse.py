@@ -6,8 +6,9 @@ its name. Python's own parser (:func:`ast.parse`) reads the text; nothing is eve
 evaluated by Python: the syntax tree is checked against a short allow-list and then
 walked by this module, which only builds ``Value`` nodes.
 
-Allowed: numbers, variables, ``+ - * / **``, unary ``-`` and ``+``, parentheses and
-the functions in :data:`FUNCTIONS`, each called with one argument. Everything else
+Allowed: numbers, variables, ``+ - * / ** %``, unary ``-`` and ``+``, parentheses, the
+functions in :data:`FUNCTIONS` (one argument) and :data:`FUNCTIONS_OF_TWO` (two
+arguments): the elementwise functions of the Value node kind. Everything else
 (attribute access, indexing, strings, other calls, comparisons, lambdas...) is a
 :class:`ParseError` that shows where the problem is:
 
@@ -30,10 +31,12 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from .elementwise import METHODS_OF_ONE, METHODS_OF_TWO
 from .value import Value
 
 __all__ = [
     "FUNCTIONS",
+    "FUNCTIONS_OF_TWO",
     "MAX_DEPTH",
     "MAX_LENGTH",
     "ParseError",
@@ -41,8 +44,13 @@ __all__ = [
     "parse_expression",
 ]
 
-#: The functions an expression may call, each with exactly one argument.
-FUNCTIONS = ("abs", "cos", "exp", "log", "relu", "sigmoid", "sin", "sqrt", "tanh")
+#: The functions an expression may call with one argument: every elementwise method of
+#: ``Value`` (``tan(x)`` is ``x.tan()``), so the command line and the library agree.
+FUNCTIONS = METHODS_OF_ONE
+#: The functions an expression may call with two arguments (``arctan2(y, x)`` is
+#: ``y.arctan2(x)``, as ``numpy.arctan2(y, x)``).
+FUNCTIONS_OF_TWO = METHODS_OF_TWO
+_ALL_FUNCTIONS = FUNCTIONS + FUNCTIONS_OF_TWO
 #: The longest expression accepted, in characters.
 MAX_LENGTH = 10_000
 #: How deeply parentheses, calls and operators may nest (``a + b + c`` is one level).
@@ -54,11 +62,11 @@ _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
     ast.Pow: operator.pow,
+    ast.Mod: operator.mod,
 }
 _REFUSED_OPERATORS = {
     ast.BitXor: "'^' is not allowed (for a power, write **)",
     ast.FloorDiv: "'//' is not allowed (use /)",
-    ast.Mod: "'%' is not allowed",
     ast.MatMult: "'@' is not allowed",
     ast.LShift: "'<<' is not allowed",
     ast.RShift: "'>>' is not allowed",
@@ -188,6 +196,12 @@ def _read(text: str) -> ast.Expression:
         if "null bytes" in message:
             column = text.find("\0")
         reason = message if message.startswith("invalid syntax") else f"invalid syntax: {message}"
+        dangling = _dangling_operator(text)
+        if dangling is not None and message == "invalid syntax":
+            # Python blames the start of the text; the problem is at its end.
+            reason = f"the expression ends with {dangling!r}: a number, a name or '(' must follow"
+            line = text.count("\n", 0, len(text.rstrip())) + 1
+            column = len(text.rstrip().split("\n")[-1])
         raise ParseError(reason, text, column, line) from None
     except (RecursionError, MemoryError):
         raise ParseError(
@@ -195,6 +209,15 @@ def _read(text: str) -> ast.Expression:
         ) from None
     except ValueError as error:  # older Pythons: null bytes
         raise ParseError(f"invalid expression: {error}", text) from None
+
+
+def _dangling_operator(text: str) -> str | None:
+    """The operator the text ends with (``"x*"``, ``"x ** "``), if it ends with one."""
+    end = text.rstrip()
+    for operator_text in ("**", "+", "-", "*", "/", "%"):
+        if end.endswith(operator_text):
+            return operator_text
+    return None
 
 
 def _column(text: str, line: int, byte_offset: int) -> int:
@@ -241,7 +264,7 @@ def _check(text: str, tree: ast.Expression, variables: Mapping[str, Any]) -> Non
             if type(node.op) not in _BINARY:
                 column, line = _operator_column(text, node)
                 reason = _REFUSED_OPERATORS.get(type(node.op), "this operator is not allowed")
-                raise ParseError(reason + "; the operators are + - * / **", text, column, line)
+                raise ParseError(reason + "; the operators are + - * / ** %", text, column, line)
             chain = _CHAINS.get(type(node.op))
             left = node.left
             same_chain = (
@@ -258,7 +281,7 @@ def _check(text: str, tree: ast.Expression, variables: Mapping[str, Any]) -> Non
             stack.append((node.operand, depth + 1))
         elif isinstance(node, ast.Call):
             _check_call(text, node)
-            stack.append((node.args[0], depth + 1))
+            stack.extend((argument, depth + 1) for argument in node.args)
         else:
             reason = _REFUSED_NODES.get(type(node), f"{type(node).__name__} is not allowed")
             if isinstance(node, ast.Attribute):  # point at the dot
@@ -293,6 +316,10 @@ def _check_name(text: str, node: ast.Name, variables: Mapping[str, Any]) -> None
         return
     if name in FUNCTIONS:
         raise _refuse(text, node, f"{name!r} is a function: call it with one argument, {name}(x)")
+    if name in FUNCTIONS_OF_TWO:
+        raise _refuse(
+            text, node, f"{name!r} is a function: call it with two arguments, {name}(x, y)"
+        )
     known = ", ".join(sorted(variables)) if variables else "none"
     raise _refuse(text, node, f"unknown name {name!r} (variables set: {known})")
 
@@ -300,24 +327,29 @@ def _check_name(text: str, node: ast.Name, variables: Mapping[str, Any]) -> None
 def _check_call(text: str, node: ast.Call) -> None:
     function = node.func
     if not isinstance(function, ast.Name):
-        raise _refuse(text, function, f"only these functions can be called: {', '.join(FUNCTIONS)}")
+        raise _refuse(text, function, f"only these functions can be called: {_listed()}")
     name = function.id
     if name.startswith("_"):
         raise _refuse(text, function, f"names starting with '_' are not allowed: {name!r}")
-    if name not in FUNCTIONS:
-        raise _refuse(
-            text, function, f"unknown function {name!r}; the functions are {', '.join(FUNCTIONS)}"
-        )
+    if name not in _ALL_FUNCTIONS:
+        raise _refuse(text, function, f"unknown function {name!r}; the functions are {_listed()}")
     if node.keywords:
         keyword_node = node.keywords[0]
         raise _refuse(text, keyword_node, f"{name}() takes no keyword arguments")
     for argument in node.args:
         if isinstance(argument, ast.Starred):
             raise _refuse(text, argument, _REFUSED_NODES[ast.Starred])
-    if len(node.args) != 1:
-        place = node.args[1] if len(node.args) > 1 else node
-        got = f"{len(node.args)} arguments" if node.args else "none"
-        raise _refuse(text, place, f"{name}() takes exactly one argument, got {got}")
+    wanted = 1 if name in FUNCTIONS else 2
+    if len(node.args) != wanted:
+        place = node.args[wanted] if len(node.args) > wanted else node
+        got = {0: "none", 1: "one"}.get(len(node.args), f"{len(node.args)} arguments")
+        expected = "exactly one argument" if wanted == 1 else "two arguments"
+        raise _refuse(text, place, f"{name}() takes {expected}, got {got}")
+
+
+def _listed() -> str:
+    """The callable functions, for messages."""
+    return f"{', '.join(FUNCTIONS)} (one argument); {', '.join(FUNCTIONS_OF_TWO)} (two)"
 
 
 # ----------------------------------------------------------------------------- building
@@ -358,7 +390,7 @@ def _build(tree: ast.Expression, variables: Mapping[str, Any]) -> Value:
             elif isinstance(node, ast.UnaryOp):
                 stack.append((node.operand, False))
             elif isinstance(node, ast.Call):
-                stack.append((node.args[0], False))
+                stack.extend((argument, False) for argument in reversed(node.args))
         elif isinstance(node, ast.BinOp):
             right = results.pop()
             results.append(_BINARY[type(node.op)](results.pop(), right))
@@ -367,7 +399,11 @@ def _build(tree: ast.Expression, variables: Mapping[str, Any]) -> Value:
             results.append(-operand if isinstance(node.op, ast.USub) else +operand)
         elif isinstance(node, ast.Call):
             assert isinstance(node.func, ast.Name)
-            results.append(getattr(results.pop(), node.func.id)())
+            if node.func.id in FUNCTIONS_OF_TWO:
+                second = results.pop()
+                results.append(getattr(results.pop(), node.func.id)(second))
+            else:
+                results.append(getattr(results.pop(), node.func.id)())
     assert len(results) == 1
     return results[0]
 
@@ -377,8 +413,9 @@ def parse_expression(text: str, variables: Mapping[str, float] | None = None) ->
 
     Each variable used becomes one leaf ``Value`` labelled with its name, shared by all
     its uses (``x * x`` has one ``x``); numbers become unlabelled constant leaves.
-    Raises :class:`ParseError` for anything but numbers, variables, ``+ - * / **``,
-    unary minus and plus, parentheses and calls of :data:`FUNCTIONS`.
+    Raises :class:`ParseError` for anything but numbers, variables, ``+ - * / ** %``,
+    unary minus and plus, parentheses and calls of :data:`FUNCTIONS` and
+    :data:`FUNCTIONS_OF_TWO`.
 
     >>> y = parse_expression("x * x + 1", {"x": 3.0})
     >>> y.backward()
@@ -407,7 +444,7 @@ def parse_assignments(items: Iterable[str] | str) -> dict[str, float]:
     """Read ``["x=2", "w=-3"]`` (or the string ``"x=2 w=-3"``) into ``{"x": 2.0, "w": -3.0}``.
 
     Names follow the rules of expressions (a Python identifier, not starting with
-    ``_``, not a keyword or one of :data:`FUNCTIONS`); each name is set once.
+    ``_``, not a keyword or a function's name); each name is set once.
 
     >>> parse_assignments(["x=2", "w = -3.5"])
     {'x': 2.0, 'w': -3.5}
@@ -426,7 +463,7 @@ def parse_assignments(items: Iterable[str] | str) -> dict[str, float]:
             raise ParseError(f"names starting with '_' are not allowed: {name!r}", item)
         if keyword.iskeyword(name):
             raise ParseError(f"{name!r} is a Python keyword; choose another name", item)
-        if name in FUNCTIONS:
+        if name in _ALL_FUNCTIONS:
             raise ParseError(f"{name!r} is the name of a function; choose another name", item)
         try:
             value = float(number)

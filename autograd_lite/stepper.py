@@ -62,6 +62,9 @@ from .naming import ClosedForm, Names, format_number, numbered_nodes, plain
 
 __all__ = [
     "ClosedForm",
+    "QUIZ_ATOL",
+    "QUIZ_KINDS",
+    "QUIZ_RTOL",
     "NeuronStep",
     "StepView",
     "Stepper",
@@ -73,6 +76,13 @@ __all__ = [
 
 #: Arrays with at most this many numbers are printed whole; larger ones are summarised.
 MAX_SHOWN = 8
+#: What a quiz asks for before each step: the contribution (what the step adds to the
+#: input's gradient) or the local derivative d node / d input. The terminal's and the
+#: page's quiz ask the same and judge the same: an answer is right when it is within
+#: QUIZ_RTOL of the step's number (relative) or QUIZ_ATOL of it (for numbers near zero).
+QUIZ_KINDS = ("contribution", "local")
+QUIZ_RTOL = 1e-3
+QUIZ_ATOL = 1e-4
 # Ops whose derivative formula is written with the op's own output (d tanh(a)/da =
 # 1 - tanh(a)^2): the rule uses ``out``, so the shown number is ``out``.
 _OUT_IN_FORMULA = {"tanh": "tanh(a)", "sigmoid": "sigmoid(a)", "exp": "exp(a)", "**": "a^b"}
@@ -419,7 +429,7 @@ def _closed_form_text(form: ClosedForm, autodiff: Any, symbol: str, grad_of: str
         f"this is {grad_of})",
         f"  {form.equation}",
         f"            {form.formula}",
-        f"              = {form.substituted} = {format_value(form.value, _precise)}  "
+        f"              {form.worked(format_value(form.value, _precise))}  "
         f"(closed form; differs by {gap:.2g})",
     ]
 
@@ -1054,6 +1064,12 @@ class Stepper:
         """
         if cost not in _COSTS:
             raise ValueError(f"unknown cost {cost!r}; for_mlp knows {', '.join(_COSTS)}")
+        # A Value MLP is made of neurons; anything else with ``trace`` (a Tensor network)
+        # takes a batch, so one example becomes a batch of one.
+        value_mlp = all(hasattr(layer, "neurons") for layer in getattr(model, "layers", [None]))
+        if not value_mlp and not hasattr(x, "parents") and np.ndim(x) < 2:
+            x = np.asarray(x, dtype=np.float64).reshape(1, -1)
+            y = None if y is None else np.asarray(y, dtype=np.float64).reshape(1, -1)
         if hasattr(x, "parents") or np.ndim(x) >= 2:
             graph = naming.tensor_network_graph(
                 model,

@@ -42,7 +42,7 @@ from typing import Any, ClassVar, Union
 import numpy as np
 import numpy.typing as npt
 
-from . import engine
+from . import elementwise_rules, engine
 from .engine import Op, grad_mode, input_slots, parents_of
 from .engine import clock as _clock
 from .value import Value
@@ -109,9 +109,6 @@ _sin = _node_or_array("sin", np.sin)
 _cos = _node_or_array("cos", np.cos)
 _sinh = _node_or_array("sinh", np.sinh)
 _cosh = _node_or_array("cosh", np.cosh)
-_LN2 = math.log(2.0)
-_LN10 = math.log(10.0)
-_DEGREE = math.pi / 180.0  # one degree in radians
 
 
 def _where(condition: Any, x: Any, y: Any) -> Any:
@@ -466,180 +463,46 @@ LINEAR_NO_BIAS = Op(
     "A fused layer x @ W^T: the two rules of a matrix product.",
     tangent=_linear_tangent,
 )
-NEG = Op(
-    "neg",
-    (lambda g, out, a: -g,),
-    ("d(-a)/da = -1",),
-    "Negation flips the sign of the gradient.",
-    reads_inputs=False,
-)
-ABS = Op(
-    "abs",
-    (lambda g, out, a: g * _sign_array(_data(a)),),
-    ("d|a|/da = sign(a)",),
-    "The absolute value passes the gradient with the sign of its input (0 at 0).",
-)
-EXP = Op(
-    "exp",
-    (lambda g, out, a: g * out,),
-    ("d exp(a)/da = exp(a)",),
-    "The exponential is its own derivative: the gradient is multiplied by the output.",
-)
-LOG = Op(
-    "log",
-    (lambda g, out, a: g / a,),
-    ("d ln(a)/da = 1/a",),
-    "The logarithm divides the gradient by its input.",
-)
-LOG1P = Op(
-    "log1p",
-    (lambda g, out, a: g / (1.0 + a),),
-    ("d ln(1+a)/da = 1/(1+a)",),
-    "log(1 + a), accurate for tiny a, divides the gradient by 1 + a.",
-)
-SQRT = Op(
-    "sqrt",
-    (lambda g, out, a: g / (2.0 * out),),
-    ("d sqrt(a)/da = 1/(2 sqrt(a))",),
-    "The square root divides the gradient by twice its output.",
-)
 TANH = Op(
     "tanh",
     (lambda g, out, a: g * (1.0 - out * out),),
     ("d tanh(a)/da = 1 - tanh(a)^2",),
     "tanh passes g*(1 - out^2): almost nothing where it saturates near -1 or 1.",
+    elementwise=True,
 )
 SIGMOID = Op(
     "sigmoid",
     (_sigmoid_rule,),
     ("d sigmoid(a)/da = sigmoid(a)*(1 - sigmoid(a))",),
     "The sigmoid passes g*out*(1 - out): at most a quarter of the gradient.",
+    elementwise=True,
 )
 RELU = Op(
     "relu",
     (lambda g, out, a: _where(_data(a) > 0, g, 0.0),),
     ("d relu(a)/da = 1 if a > 0 else 0",),
     "A ReLU passes the gradient where its input was positive and zero elsewhere.",
-)
-SIN = Op(
-    "sin",
-    (lambda g, out, a: g * _cos(a),),
-    ("d sin(a)/da = cos(a)",),
-    "The sine multiplies the gradient by the cosine of its input.",
-)
-COS = Op(
-    "cos",
-    (lambda g, out, a: -g * _sin(a),),
-    ("d cos(a)/da = -sin(a)",),
-    "The cosine multiplies the gradient by minus the sine of its input.",
+    elementwise=True,
 )
 
-# The elementwise functions of NumPy and PyTorch. Values at the edges are PyTorch's in
-# float64: outside the domain nan (arcsin(2), log2(-1)), at its boundary inf
-# (d arcsin/da at +-1, d arctanh/da at +-1), and at kinks and jumps the value PyTorch
-# picks (d sign/da = 0 everywhere, d sinc/da = 0 at 0, d(a % b)/db = -floor(a/b)).
-SIGN = Op(
-    "sign",
-    (lambda g, out, a: g * 0.0,),
-    ("d sign(a)/da = 0 (also at 0)",),
-    "The sign is flat on each side of 0 and jumps at 0: no gradient passes (as PyTorch).",
+# The elementwise functions whose rules read the same on numbers and arrays are declared
+# once, in elementwise_rules.py, with this kind's helpers: _OPS.exp, _OPS.arcsin, ...
+_OPS = elementwise_rules.declare(
+    elementwise_rules.Helpers(
+        div=operator.truediv,
+        sqrt=_sqrt,
+        sin=_sin,
+        cos=_cos,
+        sinh=_sinh,
+        cosh=_cosh,
+        sign_of_data=lambda a: _sign_array(_data(a)),
+        sinc_rule=_sinc_rule,
+        atan2_rule=_atan2_rule,
+        broadcasts=True,
+    )
 )
-LOG2 = Op(
-    "log2",
-    (lambda g, out, a: g / (a * _LN2),),
-    ("d log2(a)/da = 1/(a ln 2)",),
-    "The base-2 logarithm divides the gradient by its input times ln 2.",
-)
-LOG10 = Op(
-    "log10",
-    (lambda g, out, a: g / (a * _LN10),),
-    ("d log10(a)/da = 1/(a ln 10)",),
-    "The base-10 logarithm divides the gradient by its input times ln 10.",
-)
-EXPM1 = Op(
-    "expm1",
-    (lambda g, out, a: g * (out + 1.0),),
-    ("d (e^a - 1)/da = e^a",),
-    "e^a - 1, accurate for tiny a, multiplies the gradient by e^a (its output plus 1).",
-)
-EXP2 = Op(
-    "exp2",
-    (lambda g, out, a: g * (out * _LN2),),
-    ("d 2^a/da = 2^a ln 2",),
-    "2^a multiplies the gradient by its output times ln 2.",
-)
-TAN = Op(
-    "tan",
-    (lambda g, out, a: g * (1.0 + out * out),),
-    ("d tan(a)/da = 1 + tan(a)^2",),
-    "The tangent multiplies the gradient by 1 + out^2 (= 1/cos(a)^2).",
-)
-SINH = Op(
-    "sinh",
-    (lambda g, out, a: g * _cosh(a),),
-    ("d sinh(a)/da = cosh(a)",),
-    "The hyperbolic sine multiplies the gradient by the hyperbolic cosine.",
-)
-COSH = Op(
-    "cosh",
-    (lambda g, out, a: g * _sinh(a),),
-    ("d cosh(a)/da = sinh(a)",),
-    "The hyperbolic cosine multiplies the gradient by the hyperbolic sine.",
-)
-ARCSIN = Op(
-    "arcsin",
-    (lambda g, out, a: g / _sqrt(1.0 - a * a),),
-    ("d arcsin(a)/da = 1/sqrt(1 - a^2)",),
-    "The arcsine divides the gradient by sqrt(1 - a^2): infinite at a = +-1.",
-)
-ARCCOS = Op(
-    "arccos",
-    (lambda g, out, a: -g / _sqrt(1.0 - a * a),),
-    ("d arccos(a)/da = -1/sqrt(1 - a^2)",),
-    "The arccosine divides the gradient by -sqrt(1 - a^2): infinite at a = +-1.",
-)
-ARCTAN = Op(
-    "arctan",
-    (lambda g, out, a: g / (1.0 + a * a),),
-    ("d arctan(a)/da = 1/(1 + a^2)",),
-    "The arctangent divides the gradient by 1 + a^2.",
-)
-ARCSINH = Op(
-    "arcsinh",
-    (lambda g, out, a: g / _sqrt(a * a + 1.0),),
-    ("d arcsinh(a)/da = 1/sqrt(a^2 + 1)",),
-    "The inverse hyperbolic sine divides the gradient by sqrt(a^2 + 1).",
-)
-ARCCOSH = Op(
-    "arccosh",
-    (lambda g, out, a: g / _sqrt(a * a - 1.0),),
-    ("d arccosh(a)/da = 1/sqrt(a^2 - 1)",),
-    "The inverse hyperbolic cosine divides the gradient by sqrt(a^2 - 1): infinite at 1.",
-)
-ARCTANH = Op(
-    "arctanh",
-    (lambda g, out, a: g / (1.0 - a * a),),
-    ("d arctanh(a)/da = 1/(1 - a^2)",),
-    "The inverse hyperbolic tangent divides the gradient by 1 - a^2: infinite at +-1.",
-)
-SINC = Op(
-    "sinc",
-    (_sinc_rule,),
-    ("d sinc(a)/da = (cos(pi a) - sinc(a))/a, 0 at a = 0",),
-    "sin(pi a)/(pi a) passes g*(cos(pi a) - sinc(a))/a (0 at a = 0, as PyTorch).",
-)
-DEG2RAD = Op(
-    "deg2rad",
-    (lambda g, out, a: g * _DEGREE,),
-    ("d (a pi/180)/da = pi/180",),
-    "Converting degrees to radians scales the gradient by pi/180.",
-)
-RAD2DEG = Op(
-    "rad2deg",
-    (lambda g, out, a: g * (1.0 / _DEGREE),),
-    ("d (a 180/pi)/da = 180/pi",),
-    "Converting radians to degrees scales the gradient by 180/pi.",
-)
+# The rest differ by kind. Values at the edges are PyTorch's in float64, as in the shared
+# rules; d(a % b)/db = -floor(a/b), PyTorch's value at the jumps too.
 MOD = Op(
     "%",
     (
@@ -649,24 +512,6 @@ MOD = Op(
     ("d(a % b)/da = 1", "d(a % b)/db = -floor(a/b)"),
     "a % b = a - b*floor(a/b): the floor is flat between its jumps, so a gets g and b "
     "gets -g*floor(a/b) (the remainder jumps where a/b is an integer; PyTorch's value).",
-    broadcasts=True,
-)
-ARCTAN2 = Op(
-    "arctan2",
-    (
-        lambda g, out, a, b: _atan2_rule(g * b, a, b),
-        lambda g, out, a, b: _atan2_rule(-g * a, a, b),
-    ),
-    ("d atan2(a,b)/da = b/(a^2 + b^2)", "d atan2(a,b)/db = -a/(a^2 + b^2)"),
-    "The angle of the point (b, a) turns by b/r^2 per unit of a and -a/r^2 per unit of b "
-    "(0 at the origin, as PyTorch).",
-    broadcasts=True,
-)
-HYPOT = Op(
-    "hypot",
-    (lambda g, out, a, b: g * a / out, lambda g, out, a, b: g * b / out),
-    ("d hypot(a,b)/da = a/hypot(a,b)", "d hypot(a,b)/db = b/hypot(a,b)"),
-    "The length sqrt(a^2 + b^2) sends each side g times that side over the length.",
     broadcasts=True,
 )
 MINIMUM = Op(
@@ -690,13 +535,6 @@ BROADCAST_TO = Op(
     "Broadcasting copies numbers; each copy's gradient is added back (the engine sums).",
     broadcasts=True,
 )
-IDENTITY = Op(
-    "identity",
-    (lambda g, out, a: g,),
-    ("d a/da = 1",),
-    "The identity passes the gradient unchanged.",
-    reads_inputs=False,
-)
 
 # Ops with parameters (an axis, a slope, an index) are made per parameter. Their rules
 # close over the parameters only, never over a node, so a graph holds no reference cycles.
@@ -710,6 +548,7 @@ def _leaky_relu_op(slope: float) -> Op:
         (f"d leaky_relu(a)/da = 1 if a > 0 else {slope:g}",),
         f"A leaky ReLU passes the gradient where its input was positive and {slope:g} "
         "times it elsewhere.",
+        elementwise=True,
     )
 
 
@@ -1407,13 +1246,13 @@ class Tensor:
         return _matmul(_operand(other, self), self)
 
     def __neg__(self) -> Tensor:
-        return _node1(-self._data, self, NEG)
+        return _node1(-self._data, self, _OPS.neg)
 
     def __pos__(self) -> Tensor:
         return self
 
     def __abs__(self) -> Tensor:
-        return _node(np.abs(self._data), (self,), ABS)
+        return _node(np.abs(self._data), (self,), _OPS.abs)
 
     # -- elementwise functions
 
@@ -1424,22 +1263,22 @@ class Tensor:
     def exp(self) -> Tensor:
         """e^x (``inf`` past about 709.78, without a warning)."""
         with np.errstate(over="ignore"):
-            return _node(np.exp(self._data), (self,), EXP)
+            return _node(np.exp(self._data), (self,), _OPS.exp)
 
     def log(self) -> Tensor:
         """Natural logarithm: ``log(0) = -inf``, ``log(x < 0) = nan``."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            return _node(np.log(self._data), (self,), LOG)
+            return _node(np.log(self._data), (self,), _OPS.log)
 
     def log1p(self) -> Tensor:
         """log(1 + x), accurate when x is tiny."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            return _node(np.log1p(self._data), (self,), LOG1P)
+            return _node(np.log1p(self._data), (self,), _OPS.log1p)
 
     def sqrt(self) -> Tensor:
         """Square root: ``nan`` for negative x."""
         with np.errstate(invalid="ignore"):
-            return _node(np.sqrt(self._data), (self,), SQRT)
+            return _node(np.sqrt(self._data), (self,), _OPS.sqrt)
 
     def tanh(self) -> Tensor:
         """Hyperbolic tangent."""
@@ -1464,87 +1303,87 @@ class Tensor:
 
     def sin(self) -> Tensor:
         """Sine (``nan`` at infinity)."""
-        return _unary(np.sin, self, SIN)
+        return _unary(np.sin, self, _OPS.sin)
 
     def cos(self) -> Tensor:
         """Cosine (``nan`` at infinity)."""
-        return _unary(np.cos, self, COS)
+        return _unary(np.cos, self, _OPS.cos)
 
     def sign(self) -> Tensor:
         """-1, 0 or 1 (0 for nan, as PyTorch); its derivative is 0 everywhere, also at 0."""
-        return _unary(_sign_array, self, SIGN)
+        return _unary(_sign_array, self, _OPS.sign)
 
     def log2(self) -> Tensor:
         """Base-2 logarithm: ``log2(0) = -inf``, ``log2(x < 0) = nan``."""
-        return _unary(np.log2, self, LOG2)
+        return _unary(np.log2, self, _OPS.log2)
 
     def log10(self) -> Tensor:
         """Base-10 logarithm: ``log10(0) = -inf``, ``log10(x < 0) = nan``."""
-        return _unary(np.log10, self, LOG10)
+        return _unary(np.log10, self, _OPS.log10)
 
     def expm1(self) -> Tensor:
         """e^x - 1, accurate when x is tiny."""
-        return _unary(np.expm1, self, EXPM1)
+        return _unary(np.expm1, self, _OPS.expm1)
 
     def exp2(self) -> Tensor:
         """2^x (``inf`` from 1024 on)."""
-        return _unary(np.exp2, self, EXP2)
+        return _unary(np.exp2, self, _OPS.exp2)
 
     def tan(self) -> Tensor:
         """Tangent."""
-        return _unary(np.tan, self, TAN)
+        return _unary(np.tan, self, _OPS.tan)
 
     def sinh(self) -> Tensor:
         """Hyperbolic sine."""
-        return _unary(np.sinh, self, SINH)
+        return _unary(np.sinh, self, _OPS.sinh)
 
     def cosh(self) -> Tensor:
         """Hyperbolic cosine."""
-        return _unary(np.cosh, self, COSH)
+        return _unary(np.cosh, self, _OPS.cosh)
 
     def arcsin(self) -> Tensor:
         """Inverse sine on [-1, 1] (nan outside); its derivative is inf at +-1."""
-        return _unary(np.arcsin, self, ARCSIN)
+        return _unary(np.arcsin, self, _OPS.arcsin)
 
     def arccos(self) -> Tensor:
         """Inverse cosine on [-1, 1] (nan outside); its derivative is -inf at +-1."""
-        return _unary(np.arccos, self, ARCCOS)
+        return _unary(np.arccos, self, _OPS.arccos)
 
     def arctan(self) -> Tensor:
         """Inverse tangent."""
-        return _unary(np.arctan, self, ARCTAN)
+        return _unary(np.arctan, self, _OPS.arctan)
 
     def arcsinh(self) -> Tensor:
         """Inverse hyperbolic sine."""
-        return _unary(np.arcsinh, self, ARCSINH)
+        return _unary(np.arcsinh, self, _OPS.arcsinh)
 
     def arccosh(self) -> Tensor:
         """Inverse hyperbolic cosine on [1, inf) (nan below); derivative inf at 1."""
-        return _unary(np.arccosh, self, ARCCOSH)
+        return _unary(np.arccosh, self, _OPS.arccosh)
 
     def arctanh(self) -> Tensor:
         """Inverse hyperbolic tangent on [-1, 1] (+-inf at +-1, nan outside)."""
-        return _unary(np.arctanh, self, ARCTANH)
+        return _unary(np.arctanh, self, _OPS.arctanh)
 
     def sinc(self) -> Tensor:
         """The normalized sinc sin(pi x)/(pi x), 1 at 0 (as NumPy and PyTorch)."""
-        return _unary(np.sinc, self, SINC)
+        return _unary(np.sinc, self, _OPS.sinc)
 
     def deg2rad(self) -> Tensor:
         """Degrees to radians: x * pi/180."""
-        return _unary(np.deg2rad, self, DEG2RAD)
+        return _unary(np.deg2rad, self, _OPS.deg2rad)
 
     def rad2deg(self) -> Tensor:
         """Radians to degrees: x * 180/pi."""
-        return _unary(np.rad2deg, self, RAD2DEG)
+        return _unary(np.rad2deg, self, _OPS.rad2deg)
 
     def arctan2(self, other: Operand) -> Tensor:
         """The angle of the points (other, self), elementwise: ``atan2(self, other)``."""
-        return _binary(ARCTAN2, np.arctan2, self, _operand(other, self), quiet=True)
+        return _binary(_OPS.arctan2, np.arctan2, self, _operand(other, self), quiet=True)
 
     def hypot(self, other: Operand) -> Tensor:
         """sqrt(self^2 + other^2) elementwise, without overflow on the way."""
-        return _binary(HYPOT, np.hypot, self, _operand(other, self), quiet=True)
+        return _binary(_OPS.hypot, np.hypot, self, _operand(other, self), quiet=True)
 
     def maximum(self, other: Operand) -> Tensor:
         """The elementwise maximum (see :func:`maximum`)."""
@@ -1747,7 +1586,7 @@ class Tensor:
         node = Tensor(self._data, requires_grad=True, label=self.label)
         if grad_mode.enabled:
             node._a = self
-            node.op = IDENTITY
+            node.op = _OPS.identity
             node._mark = _clock[0]
         return node
 

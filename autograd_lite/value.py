@@ -26,7 +26,7 @@ from typing import Any, Union, cast
 
 import numpy as np
 
-from . import engine
+from . import elementwise_rules, engine
 from .engine import Op, grad_mode, parents_of
 from .engine import clock as _clock
 
@@ -115,8 +115,6 @@ _f_log1p = _ieee(math.log1p, np.log1p)
 _f_expm1 = _ieee(math.expm1, np.expm1)
 _f_exp2 = _ieee(lambda a: math.pow(2.0, a), np.exp2)
 _f_sqrt = _ieee(math.sqrt, np.sqrt)
-_LN2 = math.log(2.0)
-_LN10 = math.log(10.0)
 _DEGREE = math.pi / 180.0  # one degree in radians
 
 
@@ -275,37 +273,6 @@ POW = Op(
     ("d(a^b)/da = b*a^(b-1)", "d(a^b)/db = a^b*ln(a)"),
     "A power sends the base g*b*a^(b-1) and the exponent g*a^b*ln(a).",
 )
-NEG = Op(
-    "neg",
-    (lambda g, out, a: -g,),
-    ("d(-a)/da = -1",),
-    "Negation flips the sign of the gradient.",
-    reads_inputs=False,
-)
-ABS = Op(
-    "abs",
-    (lambda g, out, a: g * _sign(a),),
-    ("d|a|/da = sign(a)",),
-    "The absolute value passes the gradient with the sign of its input (0 at 0).",
-)
-EXP = Op(
-    "exp",
-    (lambda g, out, a: g * out,),
-    ("d exp(a)/da = exp(a)",),
-    "The exponential is its own derivative: the gradient is multiplied by the output.",
-)
-LOG = Op(
-    "log",
-    (lambda g, out, a: _div(g, a),),
-    ("d ln(a)/da = 1/a",),
-    "The logarithm divides the gradient by its input.",
-)
-SQRT = Op(
-    "sqrt",
-    (lambda g, out, a: _div(g, 2.0 * out),),
-    ("d sqrt(a)/da = 1/(2 sqrt(a))",),
-    "The square root divides the gradient by twice its output.",
-)
 TANH = Op(
     "tanh",
     (lambda g, out, a: g * ((1.0 - out) * (1.0 + out)),),
@@ -324,131 +291,24 @@ RELU = Op(
     ("d relu(a)/da = 1 if a > 0 else 0",),
     "A ReLU passes the gradient where its input was positive and zero elsewhere.",
 )
-SIN = Op(
-    "sin",
-    (lambda g, out, a: g * _cos(a),),
-    ("d sin(a)/da = cos(a)",),
-    "The sine multiplies the gradient by the cosine of its input.",
+# The elementwise functions whose rules read the same on numbers and arrays are declared
+# once, in elementwise_rules.py, with this kind's helpers: _OPS.exp, _OPS.arcsin, ...
+_OPS = elementwise_rules.declare(
+    elementwise_rules.Helpers(
+        div=_div,
+        sqrt=_sqrt,
+        sin=_sin,
+        cos=_cos,
+        sinh=_sinh,
+        cosh=_cosh,
+        sign_of_data=_sign,
+        sinc_rule=_sinc_rule,
+        atan2_rule=_atan2_rule,
+        broadcasts=False,
+    )
 )
-COS = Op(
-    "cos",
-    (lambda g, out, a: -g * _sin(a),),
-    ("d cos(a)/da = -sin(a)",),
-    "The cosine multiplies the gradient by minus the sine of its input.",
-)
-# The elementwise functions of NumPy and PyTorch. Values at the edges are PyTorch's in
-# float64: outside the domain nan (arcsin(2), log2(-1)), at its boundary inf
-# (d arcsin/da at +-1, d arctanh/da at +-1), and at kinks and jumps the value PyTorch
-# picks (d sign/da = 0 everywhere, d sinc/da = 0 at 0, d(a % b)/db = -floor(a/b)).
-
-SIGN = Op(
-    "sign",
-    (lambda g, out, a: g * 0.0,),
-    ("d sign(a)/da = 0 (also at 0)",),
-    "The sign is flat on each side of 0 and jumps at 0: no gradient passes (as PyTorch).",
-)
-LOG2 = Op(
-    "log2",
-    (lambda g, out, a: _div(g, a * _LN2),),
-    ("d log2(a)/da = 1/(a ln 2)",),
-    "The base-2 logarithm divides the gradient by its input times ln 2.",
-)
-LOG10 = Op(
-    "log10",
-    (lambda g, out, a: _div(g, a * _LN10),),
-    ("d log10(a)/da = 1/(a ln 10)",),
-    "The base-10 logarithm divides the gradient by its input times ln 10.",
-)
-LOG1P = Op(
-    "log1p",
-    (lambda g, out, a: _div(g, 1.0 + a),),
-    ("d ln(1+a)/da = 1/(1+a)",),
-    "log(1 + a), accurate for tiny a, divides the gradient by 1 + a.",
-)
-EXPM1 = Op(
-    "expm1",
-    (lambda g, out, a: g * (out + 1.0),),
-    ("d (e^a - 1)/da = e^a",),
-    "e^a - 1, accurate for tiny a, multiplies the gradient by e^a (its output plus 1).",
-)
-EXP2 = Op(
-    "exp2",
-    (lambda g, out, a: g * (out * _LN2),),
-    ("d 2^a/da = 2^a ln 2",),
-    "2^a multiplies the gradient by its output times ln 2.",
-)
-TAN = Op(
-    "tan",
-    (lambda g, out, a: g * (1.0 + out * out),),
-    ("d tan(a)/da = 1 + tan(a)^2",),
-    "The tangent multiplies the gradient by 1 + out^2 (= 1/cos(a)^2).",
-)
-SINH = Op(
-    "sinh",
-    (lambda g, out, a: g * _cosh(a),),
-    ("d sinh(a)/da = cosh(a)",),
-    "The hyperbolic sine multiplies the gradient by the hyperbolic cosine.",
-)
-COSH = Op(
-    "cosh",
-    (lambda g, out, a: g * _sinh(a),),
-    ("d cosh(a)/da = sinh(a)",),
-    "The hyperbolic cosine multiplies the gradient by the hyperbolic sine.",
-)
-ARCSIN = Op(
-    "arcsin",
-    (lambda g, out, a: _div(g, _sqrt(1.0 - a * a)),),
-    ("d arcsin(a)/da = 1/sqrt(1 - a^2)",),
-    "The arcsine divides the gradient by sqrt(1 - a^2): infinite at a = +-1.",
-)
-ARCCOS = Op(
-    "arccos",
-    (lambda g, out, a: _div(-g, _sqrt(1.0 - a * a)),),
-    ("d arccos(a)/da = -1/sqrt(1 - a^2)",),
-    "The arccosine divides the gradient by -sqrt(1 - a^2): infinite at a = +-1.",
-)
-ARCTAN = Op(
-    "arctan",
-    (lambda g, out, a: _div(g, 1.0 + a * a),),
-    ("d arctan(a)/da = 1/(1 + a^2)",),
-    "The arctangent divides the gradient by 1 + a^2.",
-)
-ARCSINH = Op(
-    "arcsinh",
-    (lambda g, out, a: _div(g, _sqrt(a * a + 1.0)),),
-    ("d arcsinh(a)/da = 1/sqrt(a^2 + 1)",),
-    "The inverse hyperbolic sine divides the gradient by sqrt(a^2 + 1).",
-)
-ARCCOSH = Op(
-    "arccosh",
-    (lambda g, out, a: _div(g, _sqrt(a * a - 1.0)),),
-    ("d arccosh(a)/da = 1/sqrt(a^2 - 1)",),
-    "The inverse hyperbolic cosine divides the gradient by sqrt(a^2 - 1): infinite at 1.",
-)
-ARCTANH = Op(
-    "arctanh",
-    (lambda g, out, a: _div(g, 1.0 - a * a),),
-    ("d arctanh(a)/da = 1/(1 - a^2)",),
-    "The inverse hyperbolic tangent divides the gradient by 1 - a^2: infinite at +-1.",
-)
-SINC = Op(
-    "sinc",
-    (_sinc_rule,),
-    ("d sinc(a)/da = (cos(pi a) - sinc(a))/a, 0 at a = 0",),
-    "sin(pi a)/(pi a) passes g*(cos(pi a) - sinc(a))/a (0 at a = 0, as PyTorch).",
-)
-DEG2RAD = Op(
-    "deg2rad",
-    (lambda g, out, a: g * _DEGREE,),
-    ("d (a pi/180)/da = pi/180",),
-    "Converting degrees to radians scales the gradient by pi/180.",
-)
-RAD2DEG = Op(
-    "rad2deg",
-    (lambda g, out, a: g * (1.0 / _DEGREE),),
-    ("d (a 180/pi)/da = 180/pi",),
-    "Converting radians to degrees scales the gradient by 180/pi.",
-)
+# The rest differ by kind. Values at the edges are PyTorch's in float64, as in the shared
+# rules; d(a % b)/db = -floor(a/b), PyTorch's value at the jumps too.
 MOD = Op(
     "%",
     (
@@ -458,22 +318,6 @@ MOD = Op(
     ("d(a % b)/da = 1", "d(a % b)/db = -floor(a/b)"),
     "a % b = a - b*floor(a/b): the floor is flat between its jumps, so a gets g and b "
     "gets -g*floor(a/b) (the remainder jumps where a/b is an integer; PyTorch's value).",
-)
-ARCTAN2 = Op(
-    "arctan2",
-    (
-        lambda g, out, a, b: _atan2_rule(g * b, a, b),
-        lambda g, out, a, b: _atan2_rule(-g * a, a, b),
-    ),
-    ("d atan2(a,b)/da = b/(a^2 + b^2)", "d atan2(a,b)/db = -a/(a^2 + b^2)"),
-    "The angle of the point (b, a) turns by b/r^2 per unit of a and -a/r^2 per unit of b "
-    "(0 at the origin, as PyTorch).",
-)
-HYPOT = Op(
-    "hypot",
-    (lambda g, out, a, b: _div(g * a, out), lambda g, out, a, b: _div(g * b, out)),
-    ("d hypot(a,b)/da = a/hypot(a,b)", "d hypot(a,b)/db = b/hypot(a,b)"),
-    "The length sqrt(a^2 + b^2) sends each side g times that side over the length.",
 )
 MAXIMUM = Op(
     "maximum",
@@ -492,13 +336,6 @@ MINIMUM = Op(
     ),
     ("d min(a,b)/da = 1 if a < b, 1/2 if a == b, else 0", "d min(a,b)/db = 1 if b < a, ..."),
     "A minimum passes the gradient to the smaller input (half each on a tie, as PyTorch).",
-)
-IDENTITY = Op(
-    "identity",
-    (lambda g, out, a: g,),
-    ("d a/da = 1",),
-    "The identity passes the gradient unchanged.",
-    reads_inputs=False,
 )
 
 
@@ -685,13 +522,13 @@ class Value:
         return _as_value(other) % self
 
     def __neg__(self) -> Value:
-        return _result(-self._data, self, None, NEG)
+        return _result(-self._data, self, None, _OPS.neg)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _result(abs(self._data), self, None, ABS)
+        return _result(abs(self._data), self, None, _OPS.abs)
 
     # -- functions
 
@@ -701,16 +538,16 @@ class Value:
 
     def exp(self) -> Value:
         """e^x (``inf`` past about 709.78, never OverflowError)."""
-        return _result(_safe_exp(self._data), self, None, EXP)
+        return _result(_safe_exp(self._data), self, None, _OPS.exp)
 
     def log(self) -> Value:
         """Natural logarithm: ``log(0) = -inf``, ``log(x < 0) = nan``."""
-        return _result(_safe_log(self._data), self, None, LOG)
+        return _result(_safe_log(self._data), self, None, _OPS.log)
 
     def sqrt(self) -> Value:
         """Square root: ``nan`` for negative x."""
         x = self._data
-        return _result(math.sqrt(x) if x >= 0 else _NAN, self, None, SQRT)
+        return _result(math.sqrt(x) if x >= 0 else _NAN, self, None, _OPS.sqrt)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent (stable for any magnitude)."""
@@ -734,93 +571,93 @@ class Value:
 
     def sin(self) -> Value:
         """Sine (``nan`` at infinity)."""
-        return _result(_safe_trig(math.sin, self._data), self, None, SIN)
+        return _result(_safe_trig(math.sin, self._data), self, None, _OPS.sin)
 
     def cos(self) -> Value:
         """Cosine (``nan`` at infinity)."""
-        return _result(_safe_trig(math.cos, self._data), self, None, COS)
+        return _result(_safe_trig(math.cos, self._data), self, None, _OPS.cos)
 
     def sign(self) -> Value:
         """-1, 0 or 1 (0 for nan, as PyTorch); its derivative is 0 everywhere, also at 0."""
-        return _result(_f_sign(self._data), self, None, SIGN)
+        return _result(_f_sign(self._data), self, None, _OPS.sign)
 
     def log2(self) -> Value:
         """Base-2 logarithm: ``log2(0) = -inf``, ``log2(x < 0) = nan``."""
-        return _result(_f_log2(self._data), self, None, LOG2)
+        return _result(_f_log2(self._data), self, None, _OPS.log2)
 
     def log10(self) -> Value:
         """Base-10 logarithm: ``log10(0) = -inf``, ``log10(x < 0) = nan``."""
-        return _result(_f_log10(self._data), self, None, LOG10)
+        return _result(_f_log10(self._data), self, None, _OPS.log10)
 
     def log1p(self) -> Value:
         """log(1 + x), accurate when x is tiny: ``log1p(-1) = -inf``, below -1 nan."""
-        return _result(_f_log1p(self._data), self, None, LOG1P)
+        return _result(_f_log1p(self._data), self, None, _OPS.log1p)
 
     def expm1(self) -> Value:
         """e^x - 1, accurate when x is tiny (``inf`` past about 709.78)."""
-        return _result(_f_expm1(self._data), self, None, EXPM1)
+        return _result(_f_expm1(self._data), self, None, _OPS.expm1)
 
     def exp2(self) -> Value:
         """2^x (``inf`` from 1024 on)."""
-        return _result(_f_exp2(self._data), self, None, EXP2)
+        return _result(_f_exp2(self._data), self, None, _OPS.exp2)
 
     def tan(self) -> Value:
         """Tangent (``nan`` at infinity)."""
-        return _result(_f_tan(self._data), self, None, TAN)
+        return _result(_f_tan(self._data), self, None, _OPS.tan)
 
     def sinh(self) -> Value:
         """Hyperbolic sine (``+-inf`` past about 710)."""
-        return _result(_f_sinh(self._data), self, None, SINH)
+        return _result(_f_sinh(self._data), self, None, _OPS.sinh)
 
     def cosh(self) -> Value:
         """Hyperbolic cosine (``inf`` past about 710)."""
-        return _result(_f_cosh(self._data), self, None, COSH)
+        return _result(_f_cosh(self._data), self, None, _OPS.cosh)
 
     def arcsin(self) -> Value:
         """Inverse sine on [-1, 1] (nan outside); its derivative is inf at +-1."""
-        return _result(_f_arcsin(self._data), self, None, ARCSIN)
+        return _result(_f_arcsin(self._data), self, None, _OPS.arcsin)
 
     def arccos(self) -> Value:
         """Inverse cosine on [-1, 1] (nan outside); its derivative is -inf at +-1."""
-        return _result(_f_arccos(self._data), self, None, ARCCOS)
+        return _result(_f_arccos(self._data), self, None, _OPS.arccos)
 
     def arctan(self) -> Value:
         """Inverse tangent (+-pi/2 at +-infinity)."""
-        return _result(_f_arctan(self._data), self, None, ARCTAN)
+        return _result(_f_arctan(self._data), self, None, _OPS.arctan)
 
     def arcsinh(self) -> Value:
         """Inverse hyperbolic sine."""
-        return _result(_f_arcsinh(self._data), self, None, ARCSINH)
+        return _result(_f_arcsinh(self._data), self, None, _OPS.arcsinh)
 
     def arccosh(self) -> Value:
         """Inverse hyperbolic cosine on [1, inf) (nan below 1); its derivative is inf at 1."""
-        return _result(_f_arccosh(self._data), self, None, ARCCOSH)
+        return _result(_f_arccosh(self._data), self, None, _OPS.arccosh)
 
     def arctanh(self) -> Value:
         """Inverse hyperbolic tangent on [-1, 1] (+-inf at +-1, nan outside)."""
-        return _result(_f_arctanh(self._data), self, None, ARCTANH)
+        return _result(_f_arctanh(self._data), self, None, _OPS.arctanh)
 
     def sinc(self) -> Value:
         """The normalized sinc sin(pi x)/(pi x), 1 at 0 (as NumPy and PyTorch)."""
-        return _result(_f_sinc(self._data), self, None, SINC)
+        return _result(_f_sinc(self._data), self, None, _OPS.sinc)
 
     def deg2rad(self) -> Value:
         """Degrees to radians: x * pi/180."""
-        return _result(self._data * _DEGREE, self, None, DEG2RAD)
+        return _result(self._data * _DEGREE, self, None, _OPS.deg2rad)
 
     def rad2deg(self) -> Value:
         """Radians to degrees: x * 180/pi."""
-        return _result(self._data * (1.0 / _DEGREE), self, None, RAD2DEG)
+        return _result(self._data * (1.0 / _DEGREE), self, None, _OPS.rad2deg)
 
     def arctan2(self, other: Operand) -> Value:
         """The angle of the point (other, self): ``atan2(self, other)`` in (-pi, pi]."""
         b = other if isinstance(other, Value) else _as_value(other)
-        return _result(math.atan2(self._data, b._data), self, b, ARCTAN2)
+        return _result(math.atan2(self._data, b._data), self, b, _OPS.arctan2)
 
     def hypot(self, other: Operand) -> Value:
         """sqrt(self^2 + other^2) without overflow or underflow on the way."""
         b = other if isinstance(other, Value) else _as_value(other)
-        return _result(math.hypot(self._data, b._data), self, b, HYPOT)
+        return _result(math.hypot(self._data, b._data), self, b, _OPS.hypot)
 
     # PyTorch's names for the same functions
     asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
@@ -890,7 +727,7 @@ class Value:
     # -- what the functional API (grad, value_and_grad) asks of a node kind
 
     def _as_input(self) -> Value:
-        return Value(self._data, self.label, (self,), IDENTITY)
+        return Value(self._data, self.label, (self,), _OPS.identity)
 
     def _seed(self, create_graph: bool) -> Any:
         return Value(1.0) if create_graph else 1.0

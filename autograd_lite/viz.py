@@ -1356,6 +1356,7 @@ def explorer(
     max_nodes: int = EXPLORER_MAX_NODES,
     rankdir: str = "LR",
     title: str | None = None,
+    quiz: str | None = None,
 ) -> Any:
     """The backward pass as an interactive page: shown inline in Jupyter, ``.save(path)``.
 
@@ -1377,7 +1378,9 @@ def explorer(
     SVG, the engine's steps and their text, a script and styles; it works offline from
     ``file://``. Graphs of more than ``max_nodes`` values open on the summary of
     :func:`draw` (one box per layer of a network, per level of depth otherwise), with
-    the same steps. Returns an :class:`autograd_lite.explorer.Explorer`.
+    the same steps. ``quiz="contribution"`` or ``"local"`` opens the page with its quiz on
+    (as ``step --quiz``): it asks for each step's contribution, or its local derivative,
+    before showing it, and keeps a score. Returns an :class:`autograd_lite.explorer.Explorer`.
 
     >>> from autograd_lite.value import Value
     >>> x = Value(2.0, label="x")
@@ -1387,9 +1390,12 @@ def explorer(
     """
     # The page builder (it makes the Stepper; it imports neither this module nor graphviz).
     from . import explorer as pages
+    from .stepper import QUIZ_KINDS
 
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
+    if quiz is not None and quiz not in QUIZ_KINDS:  # before the layout, which takes time
+        raise ValueError(f"quiz must be one of {', '.join(QUIZ_KINDS)} or None, got {quiz!r}")
     # A network (nn.MLP, naming.Example or NetworkGraph) or a Stepper; else a node.
     network = hasattr(root_or_model, "get_weights") or hasattr(root_or_model, "graph")
     if not network and not pages.is_stepper(root_or_model):
@@ -1430,7 +1436,12 @@ def explorer(
             boxes = {node: key[-1] for node, key in zip(layout.order, keys)}
             blocks = pages.summary_blocks(svg, boxes)
         text = pages.page(
-            stepper, svg, title=title, blocks=blocks, position=None if own else stepper.position
+            stepper,
+            svg,
+            title=title,
+            blocks=blocks,
+            position=None if own else stepper.position,
+            quiz=quiz,
         )
     finally:
         if own:

@@ -272,3 +272,24 @@ def test_docstring_examples() -> None:
 
     results = doctest.testmod(elementwise)
     assert results.failed == 0 and results.attempted >= 3
+
+
+def test_the_named_methods_exist_on_both_kinds_and_agree_with_the_module_functions() -> None:
+    # The command line's parser takes exactly these names, so each must be a method of
+    # Value and of Tensor, and give what the module-level function gives.
+    y = 0.7
+    for name in al.elementwise.METHODS_OF_ONE:
+        x = 1.3 if name == "arccosh" else 0.3  # inside every function's domain
+        function = getattr(al, "absolute" if name == "abs" else name)
+        on_value = getattr(Value(x), name)().data
+        on_tensor = float(getattr(Tensor(np.array(x)), name)().data)
+        assert on_value == pytest.approx(on_tensor, rel=1e-15), name
+        assert float(function(x)) == pytest.approx(on_value, rel=1e-15), name
+    x = 0.3
+    for name in al.elementwise.METHODS_OF_TWO:
+        on_value = getattr(Value(x), name)(Value(y)).data
+        on_tensor = float(getattr(Tensor(np.array(x)), name)(Tensor(np.array(y))).data)
+        assert on_value == pytest.approx(on_tensor, rel=1e-15), name
+        assert float(getattr(al, name)(x, y)) == pytest.approx(on_value, rel=1e-15), name
+    assert "abs" not in al.elementwise.__all__ and "absolute" in al.elementwise.__all__
+    assert all(hasattr(al.elementwise, name) for name in al.elementwise.__all__)

@@ -412,3 +412,64 @@ def test_graphviz_trouble_is_one_line_and_nothing_written(
     expected = "executable is missing" if problem == "missing" else "took more than"
     assert expected in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_quiz_asks_and_judges_as_the_terminals() -> None:
+    from autograd_lite import stepper as stepper_module
+
+    data = page_data(viz.explorer(neuron(), quiz="local").html)
+    assert data["quiz"] == {
+        "kind": "local",
+        "rtol": stepper_module.QUIZ_RTOL,
+        "atol": stepper_module.QUIZ_ATOL,
+    }
+    assert page_data(viz.explorer(neuron()).html)["quiz"]["kind"] is None
+    # each step carries the number the terminal's `--quiz local` asks for
+    terminal = Stepper(neuron())
+    locals_ = [float(view.local_derivative) for view in terminal.steps]
+    terminal.close()
+    assert [step["local_x"] for step in data["steps"]] == locals_
+    with pytest.raises(ValueError, match="quiz must be one of contribution, local or None"):
+        viz.explorer(neuron(), quiz="global")
+
+
+def test_explore_quiz_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "quiz.html"
+    assert cli.main(["explore", "x*x", "--set", "x=3", "--quiz", "-o", str(out)]) == 0
+    assert page_data(out.read_text(encoding="utf-8"))["quiz"]["kind"] == "contribution"
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["explore", "x*x", "--set", "x=3", "--quiz", "global", "-o", str(out)])
+    assert stopped.value.code == 2
+    assert "invalid choice: 'global'" in capsys.readouterr().err
+
+
+def test_a_tensor_network_gets_the_four_equations_layer_by_layer() -> None:
+    model = nn.mlp([2, 3, 1], "tanh", "sigmoid", rng=np.random.default_rng(4))
+    X, Y = np.array([[0.5, -1.0], [0.1, 0.2]]), np.array([[0.8], [0.1]])
+    data = page_data(viz.explorer(model, X, Y).html)
+    assert data["network"] is True
+    expected = backprop.Network(model.get_weights(), "tanh", "sigmoid").gradients(X, Y)
+    by_name = {node["name"]: node for node in data["nodes"]}
+    for layer in (1, 2):
+        W, b = by_name[f"W^{layer}"], by_name[f"b^{layer}"]
+        assert W["role"] == {"role": "w", "layer": layer, "neuron": None, "whole": True}
+        assert W["closed"]["equation"] == "BP4" and b["closed"]["equation"] == "BP3"
+        np.testing.assert_allclose(W["closed"]["value"], expected.dW[layer - 1], atol=1e-15)
+        np.testing.assert_allclose(b["closed"]["value"], expected.db[layer - 1], atol=1e-15)
+        # the engine's gradient after the last step is the closed form's
+        np.testing.assert_allclose(W["final_x"], W["closed"]["value"], rtol=1e-12)
+        z = by_name[f"z^{layer}"]
+        np.testing.assert_allclose(z["closed"]["value"], expected.deltas[layer - 1], atol=1e-15)
+    at_work = {step["grad_of"]: step["bp"]["equation"] for step in data["steps"] if step["bp"]}
+    assert at_work == {
+        "a^2.grad": "BP1",
+        "z^2.grad": "BP1",
+        "a^1.grad": "BP2",
+        "z^1.grad": "BP2",
+        "W^2.grad": "BP4",
+        "b^2.grad": "BP3",
+        "W^1.grad": "BP4",
+        "b^1.grad": "BP3",
+    }

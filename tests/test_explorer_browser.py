@@ -18,6 +18,7 @@ from browser import Browser
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from autograd_lite import backprop, cli, nn, viz, weights
 from autograd_lite.parse import parse_expression
@@ -279,6 +280,66 @@ def test_quiz_accepts_a_right_answer_and_corrects_a_wrong_one(
     assert driver.find_element(By.ID, "score").text == "score 1 of 2"
     assert position(browser) == 5  # the worked step is shown all the same
     assert driver.find_element(By.ID, "step-text").text.startswith("step 2 of 5")
+    assert browser.errors() == []
+
+
+def test_quiz_on_the_local_derivative_opened_from_the_command_line(
+    browser: Browser, tmp_path: Path
+) -> None:
+    open_page(browser, write_page(tmp_path, [*NEURON, "--quiz", "local"]))
+    driver = browser.driver
+    assert driver.find_element(By.ID, "quiz").is_selected()  # --quiz opens it on
+    assert driver.find_element(By.ID, "quiz-kind").get_attribute("value") == "local"
+    assert driver.find_element(By.ID, "score").text == "score 0 of 0"
+    for _ in range(3):  # the forward pass asks nothing
+        driver.find_element(By.ID, "next").click()
+    driver.find_element(By.ID, "next").click()
+    assert "what is the local derivative?" in driver.find_element(By.ID, "ask-question").text
+    given = driver.find_element(By.ID, "ask-given").text.splitlines()
+    assert given == [  # the rule and its numbers, not the upstream gradient
+        "  rule      d tanh(x*w + b)/d(x*w + b) = 1 - tanh(x*w + b)^2",
+        "  at        x*w + b = 0.88, tanh(x*w + b) = 0.706419",
+    ]
+    hint = driver.find_element(By.ID, "ask-hint").text
+    assert hint == "right within 0.1% (or 0.0001 near zero), as the terminal's quiz"
+    # 1 - 0.706419^2 = 0.500972; the terminal's tolerance: within 0.1% is right ...
+    driver.find_element(By.ID, "answer").send_keys("0.5006", Keys.ENTER)
+    assert driver.find_element(By.ID, "verdict").text == (
+        "Right: the local derivative is 0.500972."
+    )
+    # ... and 0.12% off is not (the page used to accept anything within 0.0005)
+    driver.find_element(By.ID, "next").click()
+    Select(driver.find_element(By.ID, "quiz-kind")).select_by_value("contribution")  # mid-question
+    assert "what does (x*w).grad receive?" in driver.find_element(By.ID, "ask-question").text
+    driver.find_element(By.ID, "answer").send_keys("0.5004", Keys.ENTER)
+    assert driver.find_element(By.ID, "verdict").text.startswith("Not quite: you said 0.5004")
+    # the next step of the sum rule: local derivative 1, contribution 0.500972
+    Select(driver.find_element(By.ID, "quiz-kind")).select_by_value("local")
+    driver.find_element(By.ID, "next").click()
+    driver.find_element(By.ID, "answer").send_keys("1", Keys.ENTER)
+    assert driver.find_element(By.ID, "verdict").text == "Right: the local derivative is 1.0."
+    assert driver.find_element(By.ID, "score").text == "score 2 of 3"
+    assert position(browser) == 6
+    assert browser.errors() == []
+
+
+def test_a_tensor_network_page_shows_the_equations_per_layer(
+    browser: Browser, tmp_path: Path
+) -> None:
+    model = nn.mlp([2, 3, 1], "tanh", "sigmoid", rng=np.random.default_rng(4))
+    X, Y = np.array([[0.5, -1.0], [0.1, 0.2]]), np.array([[0.8], [0.1]])
+    open_page(browser, viz.explorer(model, X, Y).save(tmp_path / "tensor.html"))
+    driver = browser.driver
+    assert driver.find_element(By.ID, "equations").is_displayed()
+    data = browser.run("return JSON.parse(document.getElementById('explorer-data').textContent)")
+    k = next(k for k, s in enumerate(data["steps"], 1) if s["grad_of"] == "W^1.grad")
+    browser.run("window.explorer.goTo(arguments[0])", len(data["forward"]) + k)
+    assert driver.find_element(By.CSS_SELECTOR, "#equations .active").get_attribute("id") == "BP4"
+    assert driver.find_element(By.ID, "bp-numbers").text.startswith("dC/dW^1 = (delta^1)^T X = ")
+    driver.find_element(By.ID, f"v{data['steps'][k - 1]['input']}").click()
+    record = driver.find_element(By.ID, "record").text.splitlines()
+    assert "role      weight matrix of layer 1" in record
+    assert "BP4: dC/dW^l = (delta^l)^T a^(l-1), summed over the batch" in record
     assert browser.errors() == []
 
 

@@ -356,3 +356,39 @@ def test_jacobians_with_several_argnums_are_tuples() -> None:
         ja, jb = jac(f, argnums=(0, 1))(a, b)
         np.testing.assert_allclose(ja, np.diag(np.cos(a) * b), rtol=RTOL)
         np.testing.assert_allclose(jb, np.diag(np.sin(a)), rtol=RTOL)
+
+
+def _cumsum(x: Tensor, tangent: bool) -> Tensor:
+    """A user's own array op (a running sum): elementwise it is not."""
+    op = al.engine.Op(
+        "cumsum",
+        (lambda g, out, a: np.cumsum(g[::-1])[::-1],),
+        ("d cumsum(a)_i/da_j = 1 if j <= i",),
+        tangent=(lambda ts, out, a: np.cumsum(ts[0])) if tangent else None,
+    )
+    return Tensor(np.cumsum(x.data), _parents=(x,), _op=op)
+
+
+def test_an_array_op_without_a_tangent_rule_is_refused_not_guessed() -> None:
+    # Applying the backward rule to the tangent would be right only for an elementwise op;
+    # here it would give the reversed running sum, a wrong answer without a word.
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(NotImplementedError, match="'cumsum' op: it has no tangent rule"):
+        jvp(lambda t: _cumsum(t, tangent=False), (x,), (np.array([1.0, 0.0, 0.0]),))
+    # reverse mode through the same op works, and with a tangent rule forward mode agrees
+    f = lambda t: _cumsum(t, tangent=True) * 2.0  # noqa: E731
+    _, forward = jvp(f, (x,), (np.array([1.0, 0.0, 0.0]),))
+    np.testing.assert_array_equal(forward, [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(jacfwd(f)(x), jacrev(f)(x))
+
+
+def test_every_library_op_without_a_tangent_rule_is_elementwise_or_has_one_output() -> None:
+    # The ops forward mode may apply backward rules to: marked elementwise (or broadcasting),
+    # or losses with one output number (where the gradient is dotted with the tangents).
+    x = Tensor(np.array([[0.3, -0.2], [0.1, 0.5]]), requires_grad=True)
+    for name in (*al.elementwise.METHODS_OF_ONE, "neg"):
+        op = (-x if name == "neg" else getattr(x, name)()).op
+        assert op is not None and (op.tangent is not None or op.elementwise), name
+    for name in al.elementwise.METHODS_OF_TWO:
+        op = getattr(x, name)(x * 0.5).op
+        assert op is not None and (op.tangent is not None or op.elementwise), name

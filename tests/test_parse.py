@@ -69,6 +69,41 @@ CASES: list[tuple[str, Builder]] = [
     ("x", lambda v: v["x"]),
     ("  x\t*\tw  ", lambda v: v["x"] * v["w"]),
     ("(x\n + w)", lambda v: v["x"] + v["w"]),
+    # every elementwise function of Value, and % (the library's names, on the command line)
+    (
+        "tan(x) + sinh(w) * cosh(b) - log2(x) / log10(x)",
+        lambda v: v["x"].tan() + v["w"].sinh() * v["b"].cosh() - v["x"].log2() / v["x"].log10(),
+    ),
+    (
+        "arcsin(b) + arccos(b) * arctan(w) + arctanh(b)",
+        lambda v: v["b"].arcsin() + v["b"].arccos() * v["w"].arctan() + v["b"].arctanh(),
+    ),
+    (
+        "arcsinh(w) + arccosh(x) + sinc(w) + sign(w) + exp2(b) + expm1(b) + log1p(b)",
+        lambda v: (
+            v["w"].arcsinh()
+            + v["x"].arccosh()
+            + v["w"].sinc()
+            + v["w"].sign()
+            + v["b"].exp2()
+            + v["b"].expm1()
+            + v["b"].log1p()
+        ),
+    ),
+    ("deg2rad(x) * rad2deg(w)", lambda v: v["x"].deg2rad() * v["w"].rad2deg()),
+    (
+        "arctan2(w, x) + hypot(x, w) * maximum(x, w) - minimum(b, 1)",
+        lambda v: (
+            v["w"].arctan2(v["x"])
+            + v["x"].hypot(v["w"]) * v["x"].maximum(v["w"])
+            - v["b"].minimum(1.0)
+        ),
+    ),
+    ("x % 1.5 + w % x * 2", lambda v: v["x"] % 1.5 + v["w"] % v["x"] * 2),
+    (
+        "hypot(tanh(x), arctan2(b, w % 2))",
+        lambda v: v["x"].tanh().hypot(v["b"].arctan2(v["w"] % 2)),
+    ),
 ]
 
 
@@ -115,6 +150,7 @@ OPERATORS: dict[str, Callable[[Value, Value], Value]] = {
     "*": lambda a, b: a * b,
     "/": lambda a, b: a / b,
     "**": lambda a, b: a**b,
+    "%": lambda a, b: a % b,
 }
 
 
@@ -136,6 +172,13 @@ def _function(name: str, arg: tuple[str, Builder]) -> tuple[str, Builder]:
     return f"{name}({text})", lambda v: getattr(build(v), name)()
 
 
+def _function_of_two(
+    name: str, first: tuple[str, Builder], second: tuple[str, Builder]
+) -> tuple[str, Builder]:
+    (ft, fb), (st_, sb) = first, second
+    return f"{name}({ft}, {st_})", lambda v: getattr(fb(v), name)(sb(v))
+
+
 def _negate(arg: tuple[str, Builder]) -> tuple[str, Builder]:
     text, build = arg
     return f"(-{text})", lambda v: -build(v)
@@ -150,6 +193,7 @@ expressions = st.recursive(
     lambda inner: st.one_of(
         st.builds(_binary, st.sampled_from(list(OPERATORS)), inner, inner),
         st.builds(_function, st.sampled_from(parse.FUNCTIONS), inner),
+        st.builds(_function_of_two, st.sampled_from(parse.FUNCTIONS_OF_TWO), inner, inner),
         st.builds(_negate, inner),
     ),
     max_leaves=12,
@@ -179,7 +223,14 @@ HOSTILE: list[tuple[str, str, int | None]] = [
     ("'a'*9**9", "strings are not allowed", 1),
     ("[1][0]", "indexing ('[...]') is not allowed", 1),
     ("x if x else x", "conditional expressions ('... if ... else ...') are not allowed", 1),
-    ("f(x)", "unknown function 'f'; the functions are abs, cos, exp, log, relu", 1),
+    ("f(x)", "unknown function 'f'; the functions are abs, arccos, arccosh, arcsin", 1),
+    ("f(x)", "tan, tanh (one argument); arctan2, hypot, maximum, minimum (two)", 1),
+    ("hypot(x)", "hypot() takes two arguments, got one", 1),
+    ("maximum(x, w, b)", "maximum() takes two arguments, got 3 arguments", 15),
+    ("arctan2", "'arctan2' is a function: call it with two arguments, arctan2(x, y)", 1),
+    ("x*", "the expression ends with '*': a number, a name or '(' must follow", 3),
+    ("x ** ", "the expression ends with '**': a number, a name or '(' must follow", 5),
+    ("x +\n w -", "the expression ends with '-'", 5),
     ("tanh(x, x)", "tanh() takes exactly one argument, got 2 arguments", 9),
     ("tanh()", "tanh() takes exactly one argument, got none", 1),
     ("tanh(x=1)", "tanh() takes no keyword arguments", 6),
@@ -190,14 +241,13 @@ HOSTILE: list[tuple[str, str, int | None]] = [
     ("x and 1", "'and' and 'or' are not allowed", 1),
     ("not x", "'not' is not allowed", 1),
     ("~x", "'~' is not allowed", 1),
-    ("x ^ 2", "'^' is not allowed (for a power, write **); the operators are + - * / **", 3),
+    ("x ^ 2", "'^' is not allowed (for a power, write **); the operators are + - * / ** %", 3),
     ("(x) // 2", "'//' is not allowed (use /)", 5),
-    ("x % 2", "'%' is not allowed", 3),
     ("tanh(x + 1", "invalid syntax: '(' was never closed", 5),
     ("x + 1)", "invalid syntax: unmatched ')'", 6),
     ("y + x", "unknown name 'y' (variables set: b, w, x)", 1),
     ("tanh", "'tanh' is a function: call it with one argument, tanh(x)", 1),
-    ("x.y()", "only these functions can be called: abs, cos", 1),
+    ("x.y()", "only these functions can be called: abs, arccos", 1),
     ("tanh(x)(x)", "only these functions can be called", 1),
     ('"a"', "strings are not allowed", 1),
     ("b'x'", "bytes are not allowed", 1),
@@ -220,7 +270,7 @@ HOSTILE: list[tuple[str, str, int | None]] = [
     ("-" * 300 + "x", "nested too deeply: more than 200 levels", 201),
     ("-" * 5_000 + "x", "nested too deeply for Python's parser", None),
     ("tanh(" * 250 + "x" + ")" * 250, "more than 200 levels of brackets", 201 * 5),
-    ("  x +", "invalid syntax", 3),
+    ("  x +", "the expression ends with '+'", 6),
     ("\t y", "unknown name 'y'", 3),
 ]
 

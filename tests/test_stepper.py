@@ -531,6 +531,28 @@ def test_tensor_mlp_deltas_equal_the_closed_form() -> None:
     assert "summed over broadcast axis 0 from (5, 4) to (4,)" in str(bias)
 
 
+def test_a_tensor_network_on_one_example_is_a_batch_of_one() -> None:
+    # The same example as a list, as a row: one graph, one set of deltas (this used to
+    # fail inside the Value network's naming with an AttributeError).
+    from autograd_lite import nn
+
+    model = nn.mlp([2, 3, 1], "tanh", "sigmoid", rng=np.random.default_rng(4))
+    weights = model.get_weights()
+    one = Stepper.for_mlp(model, [0.5, -1.0], [0.8])
+    row = Stepper.for_mlp(model, np.array([[0.5, -1.0]]), np.array([[0.8]]))
+    assert one.graph is not None and one.graph.title.endswith("the mean over 1 example")
+    expected = backprop.Network(weights, "tanh", "sigmoid").gradients(
+        np.array([[0.5, -1.0]]), np.array([[0.8]])
+    )
+    for stepper in (one, row):
+        stepper.run()
+        complete = [v for v in stepper.steps if v.closed_form is not None and v.complete]
+        assert [v.input_name for v in complete] == ["z^2", "z^1"]
+        for view, closed in zip(complete, reversed(expected.deltas)):
+            np.testing.assert_allclose(view.delta, closed, rtol=0, atol=1e-12)
+        stepper.close()
+
+
 def test_parsed_assignments_work_as_variables() -> None:
     root = parse_expression("x*y", parse_assignments("x=2 y=3"))
     assert [v.summary() for v in Stepper(root).run()] == [

@@ -14,7 +14,12 @@ from . import UsageError
 
 def add_expression_arguments(parser: argparse.ArgumentParser) -> None:
     """The positional expression and ``--set NAME=NUMBER ...`` (graph, step)."""
-    parser.add_argument("expression", nargs="?", help='an expression such as "tanh(x*w + b)"')
+    parser.add_argument(
+        "expression",
+        nargs="?",
+        help='an expression such as "tanh(x*w + b)": + - * / ** %%, and functions such as '
+        "exp, log, tanh, sigmoid, relu, arctan2(y, x)",
+    )
     parser.add_argument(
         "--set",
         dest="assignments",
@@ -136,6 +141,21 @@ def _size(count: int) -> str:
 #: is "identity"), and ``--cost``.
 ACTIVATION_NAMES = "sigmoid, tanh, relu, leaky_relu, identity (or linear); softmax (output only)"
 COST_NAMES = "quadratic, mse, cross_entropy, log_likelihood"
+
+
+def add_quiz_argument(parser: argparse.ArgumentParser, *, then: str) -> None:
+    """``--quiz [contribution|local]`` (step, explore): what the quiz asks for, as the
+    stepper defines it; ``then`` says what follows the answers."""
+    from ..stepper import QUIZ_KINDS
+
+    parser.add_argument(
+        "--quiz",
+        nargs="?",
+        const="contribution",
+        choices=QUIZ_KINDS,
+        help="ask for each step's contribution (or its local derivative: --quiz local) "
+        f"before showing it; {then}",
+    )
 
 
 def add_network_arguments(parser: argparse.ArgumentParser, *, layers_default: str) -> None:

@@ -17,6 +17,7 @@ from . import UsageError
 from .common import (
     add_expression_arguments,
     add_network_arguments,
+    add_quiz_argument,
     build_example,
     check_expression_or_network,
     parse_expression_arguments,
@@ -33,7 +34,8 @@ examples:
 
 Open the page in a browser: Next (or the right arrow key) computes the forward pass node
 by node, then applies the chain rule one step at a time; Back, Run to end, Reset and the
-slider move around; click a node for its record; "Quiz me" asks for each contribution.
+slider move around; click a node for its record; "Quiz me" asks for each contribution
+(or each local derivative) before showing it; --quiz opens the page with it on.
 The network options are those of `autograd-lite step` (and graph, compare), with the same
 defaults: sigmoid in every layer, the quadratic cost, weights and example drawn from
 --seed, so the same options give the same network in every command.
@@ -56,6 +58,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "-o", "--output", metavar="FILE", default="explore.html", help="the page (explore.html)"
     )
+    add_quiz_argument(parser, then="the page opens with its quiz on (as `step --quiz`)")
     parser.add_argument(
         "--max-nodes",
         type=int,
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         subject = parse_expression_arguments(args)
         options = {"constants": number_leaves(subject)}  # as `step`: numbers get no step
     try:
-        page = viz.explorer(subject, max_nodes=args.max_nodes, **options)
+        page = viz.explorer(subject, max_nodes=args.max_nodes, quiz=args.quiz, **options)
     except (viz.GraphvizNotFound, viz.GraphvizFailed) as error:
         raise UsageError(str(error)) from None
     except ValueError as error:

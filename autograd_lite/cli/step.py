@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..naming import format_number, number_leaves
-from ..stepper import Stepper, format_value
+from ..stepper import QUIZ_ATOL, QUIZ_RTOL, Stepper, format_value
 from . import UsageError
 from .common import (
     add_expression_arguments,
     add_network_arguments,
+    add_quiz_argument,
     build_example,
     check_expression_or_network,
     parse_expression_arguments,
@@ -32,10 +33,6 @@ from .common import (
 
 # More weights than this make thousands of steps: too many to walk through.
 _MAX_WEIGHTS = 2_000
-# A quiz answer is right when it is this close to the step's number (relative, or absolute
-# for numbers near zero); the quiz says so before the first question.
-QUIZ_RTOL = 1e-3
-QUIZ_ATOL = 1e-4
 
 HELP = """\
 commands (one per line; a name or its letter):
@@ -103,14 +100,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="print every step and the final gradients without asking (scripts, CI)",
     )
-    parser.add_argument(
-        "--quiz",
-        nargs="?",
-        const="contribution",
-        choices=("contribution", "local"),
-        help="ask for each step's contribution (or its local derivative: --quiz local) "
-        "before showing it; the score comes at the end",
-    )
+    add_quiz_argument(parser, then="the score comes at the end")
     parser.add_argument(
         "--collapse",
         action="store_true",
