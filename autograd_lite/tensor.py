@@ -607,9 +607,12 @@ def _max_op(axes: tuple[int, ...], keepdims: bool) -> Op:
 @functools.lru_cache(maxsize=256)
 def _transpose_op(axes: tuple[int, ...]) -> Op:
     inverse = tuple(int(i) for i in np.argsort(axes))
+    rule: Callable[..., Any] = lambda g, out, a: g.transpose(inverse)  # noqa: E731
+    if axes == (1, 0):  # a matrix's transpose (W.T): .T is the same and cheaper
+        rule = lambda g, out, a: g.T  # noqa: E731
     return Op(
         "transpose",
-        (lambda g, out, a: g.transpose(inverse),),
+        (rule,),
         (f"d transpose(a, {axes})/da: transpose the gradient back",),
         "A transpose only moves numbers: the gradient is moved back.",
         tangent=lambda ts, out, a: ts[0].transpose(axes),
@@ -1488,8 +1491,9 @@ class Tensor:
         A matrix's transpose (``x @ W.T``, in every layer) goes straight to its node:
         the same ``transpose`` op that :meth:`transpose` records, without parsing axes.
         """
-        if self._data.ndim == 2:
-            return _node1(self._data.T, self, MATRIX_TRANSPOSE)
+        data = self._data
+        if data.ndim == 2:
+            return _node1(data.T, self, MATRIX_TRANSPOSE)
         return self.transpose()
 
     def __getitem__(self, index: Any) -> Tensor:
