@@ -27,7 +27,11 @@ having these attributes:
 
 and a boolean ``requires_grad``: false for constants, whose gradient nobody needs. A
 node kind without constants says so with a class attribute ``requires_grad = True``
-(``Value``), and the engine then skips the check per input.
+(``Value``), and the engine then skips the check per input. A node kind whose ``grad``
+setter checks what it is given may also name, as class attributes, the type of a gradient
+that the check leaves as it is (``_grad_type``, ``Tensor``: ndarray) and the slot the
+setter writes (``_grad_slot``): backward then stores such a gradient, when it also has its
+node's dtype, without calling the setter.
 
 Nothing here knows which node kind it is working on: the derivative rules are written
 with the node kind's own operators, so the very same rule runs on raw numbers (the fast
