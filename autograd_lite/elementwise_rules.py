@@ -48,7 +48,8 @@ class Helpers(NamedTuple):
 
 
 class ElementwiseOps(NamedTuple):
-    """The shared ops of one node kind, in the order the kinds unpack them."""
+    """The shared ops of one node kind, one field per function (``_OPS.exp`` in value.py
+    and tensor.py)."""
 
     neg: Op
     abs: Op

@@ -27,7 +27,11 @@ having these attributes:
 
 and a boolean ``requires_grad``: false for constants, whose gradient nobody needs. A
 node kind without constants says so with a class attribute ``requires_grad = True``
-(``Value``), and the engine then skips the check per input.
+(``Value``), and the engine then skips the check per input. A node kind whose ``grad``
+setter checks what it is given may also name, as class attributes, the type of a gradient
+that the check leaves as it is (``_grad_type``, ``Tensor``: ndarray) and the slot the
+setter writes (``_grad_slot``): backward then stores such a gradient, when it also has its
+node's dtype, without calling the setter.
 
 Nothing here knows which node kind it is working on: the derivative rules are written
 with the node kind's own operators, so the very same rule runs on raw numbers (the fast
@@ -497,10 +501,11 @@ def _backward(
     observer: Callable[[Step], None] | None,
 ) -> None:
     order = _walk(root, stop)
+    kind = type(root)
     # A node kind whose class says `requires_grad = True` (Value) has no constants, so
     # the check per input can be skipped (reading a class attribute through each
     # instance is a measurable part of the loop on large scalar graphs).
-    every_input = getattr(type(root), "requires_grad", None) is True
+    every_input = getattr(kind, "requires_grad", None) is True
     # Interior gradients are recomputed, not accumulated. Where writing a gradient
     # costs more than reading it (a Tensor checks what it is given), only the
     # gradients left by an earlier pass are cleared; on a fresh graph there are none.
@@ -533,6 +538,14 @@ def _backward(
             grad_mode.enabled = previous_mode
         return
     steps = None if fast else _StepCounter(observer)
+    # Storing a gradient: a node kind whose `grad` setter checks what it is given (a
+    # Tensor keeps an ndarray of its own dtype) may name, as class attributes, the type a
+    # gradient has when the check would leave it as it is (`_grad_type`) and the slot
+    # the setter stores into (`_grad_slot`). The fast path stores a sum that is of that
+    # very type and of its input's dtype straight into the slot (what the setter would
+    # do, without the call); anything else goes through the setter.
+    exact = getattr(kind, "_grad_type", None)
+    store: Any = kind._grad_slot.__set__ if exact is not None else None
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:
@@ -544,52 +557,66 @@ def _backward(
             upstream = node.grad
             rules = op.rules
             a, b = node._a, node._b
-            if not op.broadcasts:
-                if a is not None and b is not None:  # two inputs
+            if every_input and not op.broadcasts:  # a node kind without constants (Value)
+                if b is None:  # one input
+                    c = rules[0](upstream, node._data, a._data)
+                    g = a.grad
+                    a.grad = c if g is None else g + c
+                    continue
+                if a is not None:  # two inputs
                     x, y = a._data, b._data
-                    if every_input or a.requires_grad:
-                        c = rules[0](upstream, node._data, x, y)
-                        g = a.grad
-                        a.grad = c if g is None else g + c
-                    if every_input or b.requires_grad:
-                        c = rules[1](upstream, node._data, x, y)
-                        g = b.grad
-                        b.grad = c if g is None else g + c
+                    c = rules[0](upstream, node._data, x, y)
+                    g = a.grad
+                    a.grad = c if g is None else g + c
+                    c = rules[1](upstream, node._data, x, y)
+                    g = b.grad
+                    b.grad = c if g is None else g + c
                     continue
-                if a is not None:  # one input
-                    if every_input or a.requires_grad:
-                        c = rules[0](upstream, node._data, a._data)
+            elif a is not None:
+                if b is None:  # one input
+                    if a.requires_grad:
+                        x = a._data
+                        c = rules[0](upstream, node._data, x)
+                        if op.broadcasts and c.shape != x.shape:
+                            c = sum_to_shape(c, x.shape)
                         g = a.grad
-                        a.grad = c if g is None else g + c
+                        if g is not None:
+                            c = g + c
+                        if type(c) is exact and c.dtype is x.dtype:
+                            store(a, c)
+                        else:
+                            a.grad = c
                     continue
-            elif a is not None and b is not None:  # two inputs, perhaps broadcast
+                # two inputs, perhaps broadcast (the contribution is then summed back to
+                # the input's shape when the shapes differ: a bias added to a batch)
                 x, y = a._data, b._data
                 if a.requires_grad:
                     c = rules[0](upstream, node._data, x, y)
-                    if c.shape != x.shape:
+                    if op.broadcasts and c.shape != x.shape:
                         c = sum_to_shape(c, x.shape)
                     g = a.grad
-                    a.grad = c if g is None else g + c
+                    if g is not None:
+                        c = g + c
+                    if type(c) is exact and c.dtype is x.dtype:
+                        store(a, c)
+                    else:
+                        a.grad = c
                 if b.requires_grad:
                     c = rules[1](upstream, node._data, x, y)
-                    if c.shape != y.shape:
+                    if op.broadcasts and c.shape != y.shape:
                         c = sum_to_shape(c, y.shape)
                     g = b.grad
-                    b.grad = c if g is None else g + c
-                continue
-            elif a is not None:  # one input, perhaps broadcast
-                if a.requires_grad:
-                    x = a._data
-                    c = rules[0](upstream, node._data, x)
-                    if c.shape != x.shape:
-                        c = sum_to_shape(c, x.shape)
-                    g = a.grad
-                    a.grad = c if g is None else g + c
+                    if g is not None:
+                        c = g + c
+                    if type(c) is exact and c.dtype is y.dtype:
+                        store(b, c)
+                    else:
+                        b.grad = c
                 continue
             out = node._data  # more than two inputs, all in _b
             inputs = [p._data for p in b]
             for parent, rule in zip(b, rules):
-                if parent.requires_grad:
+                if every_input or parent.requires_grad:
                     c = rule(upstream, out, *inputs)
                     if op.broadcasts and c.shape != parent._data.shape:
                         c = sum_to_shape(c, parent._data.shape)
@@ -614,8 +641,8 @@ def _chain_rule_without_constants(order: list[Any]) -> None:
     node takes gradients (``requires_grad = True`` on the class: Value).
 
     It is the fast path of :func:`_backward` without the tests that cannot fail on such a
-    graph (observer, requires_grad) and without calling :func:`unchanged` rules: a fifth
-    less time for a scalar network's chain rule. The same rules run in the same order
+    graph (observer, requires_grad) and without calling :func:`unchanged` rules: 14% fewer
+    instructions for a scalar network's chain rule. The same rules run in the same order
     with the same arithmetic as in :func:`_propagate`, which it hands the rare nodes with
     arrays among the scalars (``broadcasts``) or more than two inputs.
     """

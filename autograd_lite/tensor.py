@@ -37,7 +37,7 @@ import functools
 import math
 import operator
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any, ClassVar, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +65,8 @@ Axis = Union[int, Sequence[int], None]
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 _INTEGERS = (int, np.integer)  # what may stand for one axis or one dimension
 _new = object.__new__
+_ndarray = np.ndarray
+_add_reduce: Callable[..., Any] = np.add.reduce  # ndarray.sum without its Python wrapper
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -244,9 +246,14 @@ def _softmax_steps(x: Array, axis: int | None) -> Array:
 def _pow_base_rule(g: Any, out: Any, a: Any, b: Any) -> Any:
     # d a^b / da = b a^(b-1); PyTorch defines it as 0 where b == 0 (even at a == 0).
     exponent = _data(b)
-    if exponent.ndim == 0 and exponent != 0:  # one power for all, such as x ** 2: no mask
-        if exponent == 2 and b is exponent:  # numbers, not nodes (whose rule is differentiated)
-            return g * (b * a)  # a ** 1 is a itself, exactly
+    if exponent.ndim == 0 and exponent.item() != 0:  # one power for all, x ** 2: no mask
+        if b is exponent and exponent.item() == 2:  # numbers, not nodes (whose rule is
+            # differentiated): a ** 1 is a itself, exactly; g times it, in the fresh array
+            twice = b * a
+            if type(g) is _ndarray and g.shape == twice.shape and g.dtype == twice.dtype:
+                twice *= g  # (the same rounding as g * (b * a): multiplication commutes)
+                return twice
+            return g * twice
         return g * (b * a ** (b - 1.0))
     return _where(exponent == 0, 0.0, g * (b * a ** (b - 1.0)))
 
@@ -309,6 +316,11 @@ def _matmul_rule_first(g: Any, out: Any, a: Any, b: Any) -> Any:
 
 def _matmul_rule_second(g: Any, out: Any, a: Any, b: Any) -> Any:
     if a.ndim == 2 and b.ndim >= 2:
+        if b.ndim == 2 and type(b) is _ndarray and b.strides[0] < b.strides[1]:
+            # b is a transposed matrix (x @ W.T): its gradient in its own layout, the
+            # transpose of g^T a, which is W's gradient as BP4 writes it (and the faster
+            # product when W is wide: 784 inputs, 128 outputs)
+            return (g.T @ a).T
         return a.T @ g
     if a.ndim == 1 and b.ndim == 1:
         return g * a
@@ -595,9 +607,12 @@ def _max_op(axes: tuple[int, ...], keepdims: bool) -> Op:
 @functools.lru_cache(maxsize=256)
 def _transpose_op(axes: tuple[int, ...]) -> Op:
     inverse = tuple(int(i) for i in np.argsort(axes))
+    rule: Callable[..., Any] = lambda g, out, a: g.transpose(inverse)  # noqa: E731
+    if axes == (1, 0):  # a matrix's transpose (W.T): .T is the same and cheaper
+        rule = lambda g, out, a: g.T  # noqa: E731
     return Op(
         "transpose",
-        (lambda g, out, a: g.transpose(inverse),),
+        (rule,),
         (f"d transpose(a, {axes})/da: transpose the gradient back",),
         "A transpose only moves numbers: the gradient is moved back.",
         tangent=lambda ts, out, a: ts[0].transpose(axes),
@@ -753,42 +768,70 @@ def _node(data: Any, parents: tuple[Tensor, ...], op: Op) -> Tensor:
 
     Outside :func:`~autograd_lite.engine.no_grad`, and when some input requires a
     gradient, the result requires one too and keeps ``parents`` and ``op``; otherwise
-    it is a leaf (PyTorch semantics).
-
-    Every Tensor operation ends here, so this is written for speed: one- and two-input
-    ops (nearly all of them) fill the engine's two input slots directly, and the
-    per-thread grad mode is read only when some input requires a gradient.
+    it is a leaf (PyTorch semantics). One- and two-input ops (nearly all of them) go to
+    :func:`_node1` and :func:`_node2`, which the most common ops call directly.
     """
+    count = len(parents)
+    if count == 2:
+        return _node2(data, parents[0], parents[1], op)
+    if count == 1:
+        return _node1(data, parents[0], op)
     out: Tensor = _new(Tensor)
-    out._data = data if type(data) is np.ndarray else np.asarray(data)
+    out._data = data if type(data) is _ndarray else np.asarray(data)
     out._grad = None
     out.label = ""
     out._mark = _clock[0]  # when it was made: backward checks its leaf inputs against it
-    count = len(parents)
-    if count == 2:
-        a, b = parents
-        if (a.requires_grad or b.requires_grad) and grad_mode.enabled:
-            out._a = a
-            out._b = b
-            out.op = op
-            out.requires_grad = True
-            return out
-    elif count == 1:
-        a = parents[0]
-        if a.requires_grad and grad_mode.enabled:
-            out._a = a
-            out._b = None
-            out.op = op
-            out.requires_grad = True
-            return out
-    elif _recording(*parents):
+    if _recording(*parents):
         out._a, out._b = input_slots(parents)
         out.op = op
         out.requires_grad = True
-        return out
-    out._a = out._b = None
-    out.op = None
-    out.requires_grad = False
+    else:
+        out._a = out._b = None
+        out.op = None
+        out.requires_grad = False
+    return out
+
+
+# Every Tensor operation ends in one of these two, so they are written for speed: they
+# fill the engine's two input slots directly, and read the per-thread grad mode only
+# when an input requires a gradient.
+
+
+def _node1(data: Any, a: Tensor, op: Op) -> Tensor:
+    """The result of the one-input op ``op`` on ``a`` (see :func:`_node`)."""
+    out: Tensor = _new(Tensor)
+    out._data = data if type(data) is _ndarray else np.asarray(data)
+    out._grad = None
+    out.label = ""
+    out._mark = _clock[0]  # when it was made: backward checks its leaf inputs against it
+    out._b = None
+    if a.requires_grad and grad_mode.enabled:
+        out._a = a
+        out.op = op
+        out.requires_grad = True
+    else:
+        out._a = None
+        out.op = None
+        out.requires_grad = False
+    return out
+
+
+def _node2(data: Any, a: Tensor, b: Tensor, op: Op) -> Tensor:
+    """The result of the two-input op ``op`` on ``a`` and ``b`` (see :func:`_node`)."""
+    out: Tensor = _new(Tensor)
+    out._data = data if type(data) is _ndarray else np.asarray(data)
+    out._grad = None
+    out.label = ""
+    out._mark = _clock[0]
+    if (a.requires_grad or b.requires_grad) and grad_mode.enabled:
+        out._a = a
+        out._b = b
+        out.op = op
+        out.requires_grad = True
+    else:
+        out._a = out._b = None
+        out.op = None
+        out.requires_grad = False
     return out
 
 
@@ -907,7 +950,7 @@ def _binary(op: Op, ufunc: Any, a: Tensor, b: Tensor, quiet: bool = False) -> Te
             data = ufunc(a._data, b._data)
     except ValueError:
         raise ValueError(f"cannot broadcast {a.shape} and {b.shape} in {op.name}") from None
-    return _node(data, (a, b), op)
+    return _node2(data, a, b, op)
 
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
@@ -915,7 +958,7 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
         data = np.matmul(a._data, b._data)
     except ValueError:
         raise ValueError(_matmul_problem(a.shape, b.shape)) from None
-    return _node(data, (a, b), MATMUL)
+    return _node2(data, a, b, MATMUL)
 
 
 def _matmul_problem(a: tuple[int, ...], b: tuple[int, ...]) -> str:
@@ -1007,6 +1050,10 @@ class Tensor:
     op: Op | None
     label: str
     requires_grad: bool
+    # What the engine may store in the slot ``_grad`` without the ``grad`` setter's check:
+    # an ndarray (of this Tensor's dtype, which the engine compares). See engine._backward.
+    _grad_type: ClassVar[type] = np.ndarray
+    _grad_slot: ClassVar[Any]
 
     def __init__(
         self,
@@ -1196,13 +1243,13 @@ class Tensor:
         return _binary(MOD, np.remainder, _operand(other, self), self, quiet=True)
 
     def __matmul__(self, other: Operand) -> Tensor:
-        return _matmul(self, _operand(other, self))
+        return _matmul(self, other if isinstance(other, Tensor) else _operand(other, self))
 
     def __rmatmul__(self, other: Operand) -> Tensor:
         return _matmul(_operand(other, self), self)
 
     def __neg__(self) -> Tensor:
-        return _node(-self._data, (self,), _OPS.neg)
+        return _node1(-self._data, self, _OPS.neg)
 
     def __pos__(self) -> Tensor:
         return self
@@ -1246,7 +1293,7 @@ class Tensor:
         >>> print(f"{Tensor(-40.0).sigmoid().item():.6e}")
         4.248354e-18
         """
-        return _node(_sigmoid_array(self._data), (self,), SIGMOID)
+        return _node1(_sigmoid_array(self._data), self, SIGMOID)
 
     def relu(self) -> Tensor:
         """max(0, x); its derivative at 0 is taken as 0 (as PyTorch)."""
@@ -1361,17 +1408,26 @@ class Tensor:
         >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=-1).data
         array([3., 7.])
         """
-        axes = _axes(axis, self._data.ndim, "sum", self.shape)
-        data = self._data.sum(axis=None if axis is None else axes, keepdims=keepdims)
-        return _node(data, (self,), _sum_op(axes, bool(keepdims)))
+        data = self._data
+        if axis is None:  # the sum of everything (a loss) needs no axes parsed
+            axes = tuple(range(data.ndim))
+        else:
+            axes = _axes(axis, data.ndim, "sum", data.shape)
+        total = _add_reduce(data, None if axis is None else axes, keepdims=keepdims)
+        return _node1(total, self, _sum_op(axes, bool(keepdims)))
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis`` (as :meth:`sum`)."""
-        axes = _axes(axis, self._data.ndim, "mean", self.shape)
-        count = _reduced_count(self._data.shape, axes)
-        data = self._data.sum(axis=None if axis is None else axes, keepdims=keepdims)
-        data = data / count if count else _quietly(np.divide, data, count)
-        return _node(data, (self,), _mean_op(axes, bool(keepdims)))
+        data = self._data
+        if axis is None:
+            axes = tuple(range(data.ndim))
+            count = data.size
+        else:
+            axes = _axes(axis, data.ndim, "mean", data.shape)
+            count = _reduced_count(data.shape, axes)
+        total = _add_reduce(data, None if axis is None else axes, keepdims=keepdims)
+        total = total / count if count else _quietly(np.divide, total, count)
+        return _node1(total, self, _mean_op(axes, bool(keepdims)))
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Maximum over ``axis``; tied elements share the gradient evenly (``torch.amax``)."""
@@ -1392,7 +1448,7 @@ class Tensor:
     def log_softmax(self, axis: int | None = -1) -> Tensor:
         """x - log(sum(exp(x))) along ``axis``, stable for huge logits."""
         axis = self._softmax_axis(axis, "log_softmax")
-        return _node(_log_softmax_array(self._data, axis), (self,), _log_softmax_op(axis))
+        return _node1(_log_softmax_array(self._data, axis), self, _log_softmax_op(axis))
 
     def _softmax_axis(self, axis: int | None, op_name: str) -> int | None:
         if axis is None or self._data.ndim == 0:  # a 0-d Tensor is a single class
@@ -1435,8 +1491,9 @@ class Tensor:
         A matrix's transpose (``x @ W.T``, in every layer) goes straight to its node:
         the same ``transpose`` op that :meth:`transpose` records, without parsing axes.
         """
-        if self._data.ndim == 2:
-            return _node(self._data.T, (self,), MATRIX_TRANSPOSE)
+        data = self._data
+        if data.ndim == 2:
+            return _node1(data.T, self, MATRIX_TRANSPOSE)
         return self.transpose()
 
     def __getitem__(self, index: Any) -> Tensor:
@@ -1454,7 +1511,7 @@ class Tensor:
             raise IndexError(f"{error} (Tensor of shape {self.shape})") from None
         if not _recording(self):
             return _leaf(data)
-        return _node(data, (self,), _getitem_op(plain, repeats))
+        return _node1(data, self, _getitem_op(plain, repeats))
 
     # -- comparisons give NumPy boolean arrays: no node, no gradient (PyTorch's comparisons
     # give a bool Tensor that does not require grad). A mask works in indexing, in where(),
@@ -1548,6 +1605,8 @@ class Tensor:
     def _constant(self, x: Any) -> Tensor:
         return Tensor(x)
 
+
+Tensor._grad_slot = Tensor.__dict__["_grad"]  # the slot's own descriptor (see above)
 
 # A backward pass divides by zero and overflows where the numbers say so, without warnings.
 _backward_quietly = np.errstate(all="ignore")(engine.backward)

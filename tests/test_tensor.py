@@ -426,6 +426,31 @@ def test_broadcast_error_with_an_ndarray_operand() -> None:
         Tensor(np.ones((2, 3))) + np.ones(2)
 
 
+def test_weight_gradient_through_a_transpose_is_bp4_in_the_weights_layout() -> None:
+    # x @ W.T: W's gradient is g^T x, computed as BP4 writes it (a C-ordered array like
+    # W), not the transpose of x^T g (a strided view), and equal to it number for number.
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((5, 7)), rng.standard_normal((3, 7))
+    g = rng.standard_normal((5, 3))
+    W = Tensor(w, requires_grad=True)
+    (Tensor(x) @ W.T).backward(g)
+    assert W.grad.flags.c_contiguous
+    np.testing.assert_array_equal(W.grad, g.T @ x)
+
+
+def test_gradients_stored_without_the_setter_keep_its_promise() -> None:
+    # float64 contributions to a float32 Tensor, 0-d results, and sums of two paths all
+    # arrive as ndarrays of the Tensor's own dtype
+    a = Tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    s = Tensor(2.0, requires_grad=True)
+    loss = ((a * np.full(3, 0.5) + a) * s).sum() * 3.0
+    loss.backward()
+    assert type(a.grad) is np.ndarray and a.grad.dtype == np.float32
+    assert type(s.grad) is np.ndarray and s.grad.shape == () and s.grad.dtype == np.float64
+    np.testing.assert_array_equal(a.grad, np.full((2, 3), 9.0, np.float32))
+    assert s.grad == 27.0
+
+
 def test_matmul_errors_name_shapes_and_the_cause() -> None:
     a = Tensor(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"^matmul: \(2, 3\) @ \(4, 5\): inner dimensions 3 and 4"):
