@@ -519,13 +519,14 @@ def _backward(
     before = root.grad
     root.grad = seed if before is None else before + seed
 
-    # The fast path below inlines, for one- and two-input ops on raw data, exactly the
-    # accumulation `_propagate` performs (same rules, same order, same arithmetic): the
-    # generic version's argument packing costs more than the arithmetic on scalars.
-    # Ops with more inputs (a fused layer x @ W.T + b) take the same path, in a loop.
-    # Ops that broadcast (Tensor `+`, `*`, `@`...) take a copy of it that compares the
-    # contribution's shape with the input's and sums only when they differ (an
-    # addition of a bias to a batch); most contributions already have the input's shape.
+    # The fast paths inline, for ops on raw data, exactly the accumulation `_propagate`
+    # performs (same rules, same order, same arithmetic): the generic version's argument
+    # packing costs more than the arithmetic on scalars and small arrays. A node kind
+    # without constants (Value) has a loop of its own, `_chain_rule_without_constants`;
+    # the loop below serves the others (Tensor). There, ops with more than two inputs (a
+    # fused layer x @ W.T + b) loop over them, and the contribution to an input that was
+    # broadcast (a bias added to a batch) is summed back to its shape when the shapes
+    # differ; most contributions already have the input's shape.
     # Grad mode is set and restored directly: a context manager here costs about a
     # microsecond per pass, measurable on small Tensor networks.
     fast = observer is None and not create_graph
@@ -557,22 +558,7 @@ def _backward(
             upstream = node.grad
             rules = op.rules
             a, b = node._a, node._b
-            if every_input and not op.broadcasts:  # a node kind without constants (Value)
-                if b is None:  # one input
-                    c = rules[0](upstream, node._data, a._data)
-                    g = a.grad
-                    a.grad = c if g is None else g + c
-                    continue
-                if a is not None:  # two inputs
-                    x, y = a._data, b._data
-                    c = rules[0](upstream, node._data, x, y)
-                    g = a.grad
-                    a.grad = c if g is None else g + c
-                    c = rules[1](upstream, node._data, x, y)
-                    g = b.grad
-                    b.grad = c if g is None else g + c
-                    continue
-            elif a is not None:
+            if a is not None:
                 if b is None:  # one input
                     if a.requires_grad:
                         x = a._data
@@ -616,7 +602,7 @@ def _backward(
             out = node._data  # more than two inputs, all in _b
             inputs = [p._data for p in b]
             for parent, rule in zip(b, rules):
-                if every_input or parent.requires_grad:
+                if parent.requires_grad:
                     c = rule(upstream, out, *inputs)
                     if op.broadcasts and c.shape != parent._data.shape:
                         c = sum_to_shape(c, parent._data.shape)
