@@ -547,6 +547,9 @@ def _backward(
     # do, without the call); anything else goes through the setter.
     exact = getattr(kind, "_grad_type", None)
     store: Any = kind._grad_slot.__set__ if exact is not None else None
+    # Summing a broadcast input's contribution back to its shape: a node kind may name a
+    # faster way for its own arrays (`_sum_to_shape`, same sums); see sum_to_shape.
+    sum_to = getattr(kind, "_sum_to_shape", sum_to_shape)
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:
@@ -564,7 +567,7 @@ def _backward(
                         x = a._data
                         c = rules[0](upstream, node._data, x)
                         if op.broadcasts and c.shape != x.shape:
-                            c = sum_to_shape(c, x.shape)
+                            c = sum_to(c, x.shape)
                         g = a.grad
                         if g is not None:
                             c = g + c
@@ -579,7 +582,7 @@ def _backward(
                 if a.requires_grad:
                     c = rules[0](upstream, node._data, x, y)
                     if op.broadcasts and c.shape != x.shape:
-                        c = sum_to_shape(c, x.shape)
+                        c = sum_to(c, x.shape)
                     g = a.grad
                     if g is not None:
                         c = g + c
@@ -590,7 +593,7 @@ def _backward(
                 if b.requires_grad:
                     c = rules[1](upstream, node._data, x, y)
                     if op.broadcasts and c.shape != y.shape:
-                        c = sum_to_shape(c, y.shape)
+                        c = sum_to(c, y.shape)
                     g = b.grad
                     if g is not None:
                         c = g + c
@@ -605,7 +608,7 @@ def _backward(
                 if parent.requires_grad:
                     c = rule(upstream, out, *inputs)
                     if op.broadcasts and c.shape != parent._data.shape:
-                        c = sum_to_shape(c, parent._data.shape)
+                        c = sum_to(c, parent._data.shape)
                     g = parent.grad
                     parent.grad = c if g is None else g + c
     finally:
@@ -688,7 +691,8 @@ def _propagate(
         summed_from = None
         if op.broadcasts:
             full_shape = tuple(contribution.shape)
-            contribution = sum_to_shape(contribution, parent._data.shape)
+            sum_to = getattr(type(parent), "_sum_to_shape", sum_to_shape)
+            contribution = sum_to(contribution, parent._data.shape)
             if full_shape != parent._data.shape:
                 summed_from = full_shape
         before = parent.grad
@@ -721,7 +725,10 @@ def sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
     gradients that arrive (the sum rule, once per copy). This sums over the leading
     dimensions broadcasting added and over every dimension that was 1 in the input.
     Works on ndarrays and on Tensors alike (it only uses ``.shape``, ``.sum`` and
-    ``.reshape``).
+    ``.reshape``). A node kind may name, as the class attribute ``_sum_to_shape``, a
+    function with this signature that gives the same sums faster on its own arrays
+    (Tensor sums a bias's gradient over the batch as a matrix-vector product); backward
+    then calls that one instead.
     """
     grad_shape = tuple(grad.shape)
     shape = tuple(shape)

@@ -538,3 +538,47 @@ def test_docstring_examples() -> None:
 
     results = doctest.testmod(tensor)
     assert results.failed == 0 and results.attempted >= 20
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bias_shape", [(4,), (1, 4)])
+def test_a_bias_gradient_is_the_batch_summed_in_its_own_shape_and_dtype(
+    dtype: type, bias_shape: tuple[int, ...]
+) -> None:
+    # Backward sums a bias's gradient over the batch as ones @ g: the same sums as
+    # g.sum(axis=0), in a fresh writable array each pass; with create_graph, as a node.
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.standard_normal((7, 4)).astype(dtype))
+    b = Tensor(rng.standard_normal(bias_shape).astype(dtype), requires_grad=True)
+    weights = rng.standard_normal((7, 4)).astype(dtype)
+    ((x + b) * Tensor(weights)).sum().backward()
+    first = b.grad
+    assert first.shape == bias_shape and first.dtype == dtype and first.flags.writeable
+    expected = weights.astype(np.float64).sum(axis=0).reshape(bias_shape)
+    tolerance = {np.float64: 1e-13, np.float32: 1e-5}[dtype]
+    np.testing.assert_allclose(first, expected, rtol=tolerance, atol=tolerance)
+    ((x + b) * Tensor(weights)).sum().backward()  # accumulates into a new array
+    np.testing.assert_allclose(b.grad, 2 * expected, rtol=tolerance, atol=2 * tolerance)
+    b.grad[...] = 0.0  # writable, and no later pass sees it
+    b.zero_grad()
+    ((x + b) * Tensor(weights)).sum().backward()
+    np.testing.assert_allclose(b.grad, expected, rtol=tolerance, atol=tolerance)
+    b.zero_grad()
+    ((x + b) * Tensor(weights)).sum().backward(create_graph=True)
+    assert isinstance(b.grad, Tensor) and b.grad.shape == bias_shape  # differentiable
+    np.testing.assert_allclose(b.grad.data, expected, rtol=tolerance, atol=tolerance)
+
+
+def test_a_bias_gradient_agrees_with_the_stepper_path_bit_for_bit() -> None:
+    # The observed pass (stepper, pictures) and the fast pass sum a bias the same way.
+    from autograd_lite import engine
+
+    rng = np.random.default_rng(4)
+    x = Tensor(rng.standard_normal((100, 16)))
+    b = Tensor(rng.standard_normal(16), requires_grad=True)
+    loss = ((x + b).sigmoid() ** 2).sum()
+    loss.backward()
+    fast = b.grad.copy()
+    b.zero_grad()
+    engine.backward(loss, np.ones(()), observer=lambda step: None)
+    np.testing.assert_array_equal(b.grad, fast)
