@@ -28,10 +28,12 @@ having these attributes:
 and a boolean ``requires_grad``: false for constants, whose gradient nobody needs. A
 node kind without constants says so with a class attribute ``requires_grad = True``
 (``Value``), and the engine then skips the check per input. A node kind whose ``grad``
-setter checks what it is given may also name, as class attributes, the type of a gradient
-that the check leaves as it is (``_grad_type``, ``Tensor``: ndarray) and the slot the
-setter writes (``_grad_slot``): backward then stores such a gradient, when it also has its
-node's dtype, without calling the setter.
+setter checks what it is given may keep the gradient in a slot ``_grad`` and name, as a
+class attribute, the type of a gradient that the check leaves as it is (``_grad_type``,
+``Tensor``: ndarray): backward then reads ``_grad`` directly and stores such a gradient,
+when it also has its node's dtype, straight into the slot. Every node in such a graph
+answers to ``_grad`` (``Value``, which a Tensor op can take as an input, too). A node
+kind may also name a faster :func:`sum_to_shape` for its arrays (``_sum_to_shape``).
 
 Nothing here knows which node kind it is working on: the derivative rules are written
 with the node kind's own operators, so the very same rule runs on raw numbers (the fast
@@ -506,12 +508,23 @@ def _backward(
     # the check per input can be skipped (reading a class attribute through each
     # instance is a measurable part of the loop on large scalar graphs).
     every_input = getattr(kind, "requires_grad", None) is True
+    fast = observer is None and not create_graph
+    # A node kind that names `_grad_type` (Tensor: np.ndarray) keeps its gradient in the
+    # slot `_grad` behind a `grad` setter that checks what it is given (an ndarray of the
+    # node's own dtype). The array loop reads and writes that slot directly, and sends
+    # anything the check would change (another type or dtype) through the setter.
+    exact = None if every_input else getattr(kind, "_grad_type", None)
+    arrays = fast and exact is not None
     # Interior gradients are recomputed, not accumulated. Where writing a gradient
-    # costs more than reading it (a Tensor checks what it is given), only the
-    # gradients left by an earlier pass are cleared; on a fresh graph there are none.
+    # costs more than reading it, only the gradients left by an earlier pass are
+    # cleared; on a fresh graph there are none.
     if every_input:
         for node in order:
             node.grad = None
+    elif arrays:
+        for node in order:
+            if node._grad is not None:
+                node._grad = None
     else:
         for node in order:
             if node.grad is not None:
@@ -519,100 +532,97 @@ def _backward(
     before = root.grad
     root.grad = seed if before is None else before + seed
 
-    # The fast paths inline, for ops on raw data, exactly the accumulation `_propagate`
-    # performs (same rules, same order, same arithmetic): the generic version's argument
-    # packing costs more than the arithmetic on scalars and small arrays. A node kind
-    # without constants (Value) has a loop of its own, `_chain_rule_without_constants`;
-    # the loop below serves the others (Tensor). There, ops with more than two inputs (a
-    # fused layer x @ W.T + b) loop over them, and the contribution to an input that was
-    # broadcast (a bias added to a batch) is summed back to its shape when the shapes
-    # differ; most contributions already have the input's shape.
-    # Grad mode is set and restored directly: a context manager here costs about a
-    # microsecond per pass, measurable on small Tensor networks.
-    fast = observer is None and not create_graph
-    if fast and every_input:  # scalars on raw numbers: the loop of its own below
-        previous_mode = grad_mode.enabled
-        grad_mode.enabled = False
-        try:
-            _chain_rule_without_constants(order)
-        finally:
-            grad_mode.enabled = previous_mode
-        return
-    steps = None if fast else _StepCounter(observer)
-    # Storing a gradient: a node kind whose `grad` setter checks what it is given (a
-    # Tensor keeps an ndarray of its own dtype) may name, as class attributes, the type a
-    # gradient has when the check would leave it as it is (`_grad_type`) and the slot
-    # the setter stores into (`_grad_slot`). The fast path stores a sum that is of that
-    # very type and of its input's dtype straight into the slot (what the setter would
-    # do, without the call); anything else goes through the setter.
-    exact = getattr(kind, "_grad_type", None)
-    store: Any = kind._grad_slot.__set__ if exact is not None else None
-    # Summing a broadcast input's contribution back to its shape: a node kind may name a
-    # faster way for its own arrays (`_sum_to_shape`, same sums); see sum_to_shape.
-    sum_to = getattr(kind, "_sum_to_shape", sum_to_shape)
+    # The loops for raw data inline, for their node kinds, exactly the accumulation
+    # `_propagate` performs (same rules, same order, same arithmetic): the generic
+    # version's argument packing costs more than the arithmetic on scalars and small
+    # arrays. Grad mode is set and restored directly: a context manager here costs about
+    # a microsecond per pass, measurable on small Tensor networks.
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
     try:
-        for node in reversed(order):
-            op = node.op
-            if steps is not None:
+        if fast and every_input:
+            _chain_rule_without_constants(order)
+        elif arrays:
+            _chain_rule_on_arrays(order, exact, getattr(kind, "_sum_to_shape", sum_to_shape))
+        else:
+            steps = _StepCounter(observer)
+            for node in reversed(order):
                 _propagate(node, node.parents, create_graph, steps)
-                continue
-            upstream = node.grad
-            rules = op.rules
-            a, b = node._a, node._b
-            if a is not None:
-                if b is None:  # one input
-                    if a.requires_grad:
-                        x = a._data
-                        c = rules[0](upstream, node._data, x)
-                        if op.broadcasts and c.shape != x.shape:
-                            c = sum_to(c, x.shape)
-                        g = a.grad
-                        if g is not None:
-                            c = g + c
-                        if type(c) is exact and c.dtype is x.dtype:
-                            store(a, c)
-                        else:
-                            a.grad = c
-                    continue
-                # two inputs, perhaps broadcast (the contribution is then summed back to
-                # the input's shape when the shapes differ: a bias added to a batch)
-                x, y = a._data, b._data
+    finally:
+        grad_mode.enabled = previous_mode
+
+
+def _chain_rule_on_arrays(order: list[Any], exact: Any, sum_to: Callable[..., Any]) -> None:
+    """The chain rule over ``order`` (reversed) on raw data, for node kinds that keep
+    gradients of the type ``exact`` in the slot ``_grad`` (Tensor).
+
+    The same rules run in the same order with the same arithmetic as in
+    :func:`_propagate`. An :func:`unchanged` rule (``a + b``) is not called. The
+    contribution to an input that was broadcast (a bias added to a batch) is summed back
+    to its shape with ``sum_to`` (the kind's ``_sum_to_shape``) when the shapes differ;
+    most contributions already have their input's shape. A sum that is an ``exact``
+    array of its input's dtype is stored straight into the slot (what the ``grad``
+    setter would do, without the call); anything else goes through the setter. Ops
+    with more than two inputs (a fused layer x @ W.T + b) keep them all in ``_b``.
+    """
+    for node in reversed(order):
+        op = node.op
+        upstream = node._grad
+        rules = op.rules
+        a, b = node._a, node._b
+        if a is not None:
+            if b is None:  # one input
                 if a.requires_grad:
-                    c = rules[0](upstream, node._data, x, y)
+                    x = a._data
+                    rule = rules[0]
+                    c = upstream if rule is unchanged else rule(upstream, node._data, x)
                     if op.broadcasts and c.shape != x.shape:
                         c = sum_to(c, x.shape)
-                    g = a.grad
+                    g = a._grad
                     if g is not None:
                         c = g + c
                     if type(c) is exact and c.dtype is x.dtype:
-                        store(a, c)
+                        a._grad = c
                     else:
                         a.grad = c
-                if b.requires_grad:
-                    c = rules[1](upstream, node._data, x, y)
-                    if op.broadcasts and c.shape != y.shape:
-                        c = sum_to(c, y.shape)
-                    g = b.grad
-                    if g is not None:
-                        c = g + c
-                    if type(c) is exact and c.dtype is y.dtype:
-                        store(b, c)
-                    else:
-                        b.grad = c
                 continue
-            out = node._data  # more than two inputs, all in _b
-            inputs = [p._data for p in b]
-            for parent, rule in zip(b, rules):
-                if parent.requires_grad:
-                    c = rule(upstream, out, *inputs)
-                    if op.broadcasts and c.shape != parent._data.shape:
-                        c = sum_to(c, parent._data.shape)
-                    g = parent.grad
-                    parent.grad = c if g is None else g + c
-    finally:
-        grad_mode.enabled = previous_mode
+            # two inputs, perhaps broadcast (the contribution is then summed back to
+            # the input's shape when the shapes differ: a bias added to a batch)
+            x, y = a._data, b._data
+            if a.requires_grad:
+                rule = rules[0]
+                c = upstream if rule is unchanged else rule(upstream, node._data, x, y)
+                if op.broadcasts and c.shape != x.shape:
+                    c = sum_to(c, x.shape)
+                g = a._grad
+                if g is not None:
+                    c = g + c
+                if type(c) is exact and c.dtype is x.dtype:
+                    a._grad = c
+                else:
+                    a.grad = c
+            if b.requires_grad:
+                rule = rules[1]
+                c = upstream if rule is unchanged else rule(upstream, node._data, x, y)
+                if op.broadcasts and c.shape != y.shape:
+                    c = sum_to(c, y.shape)
+                g = b._grad
+                if g is not None:
+                    c = g + c
+                if type(c) is exact and c.dtype is y.dtype:
+                    b._grad = c
+                else:
+                    b.grad = c
+            continue
+        out = node._data  # more than two inputs, all in _b
+        inputs = [p._data for p in b]
+        for parent, rule in zip(b, rules):
+            if parent.requires_grad:
+                c = rule(upstream, out, *inputs)
+                if op.broadcasts and c.shape != parent._data.shape:
+                    c = sum_to(c, parent._data.shape)
+                g = parent.grad
+                parent.grad = c if g is None else g + c
 
 
 def unchanged(g: Any, out: Any, *inputs: Any) -> Any:
@@ -620,7 +630,7 @@ def unchanged(g: Any, out: Any, *inputs: Any) -> Any:
     ``a + b``, the first of ``a - b``): the gradient passes on unchanged.
 
     Node kinds may write it in their op tables where a rule is ``lambda g, out, a, b: g``;
-    the engine's scalar loop then skips the call (half of a network's nodes are sums).
+    the engine's fast loops then skip the call (half of a network's nodes are sums).
     """
     return g
 

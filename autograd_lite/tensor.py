@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import elementwise_rules, engine
-from .engine import Op, grad_mode, input_slots, parents_of
+from .engine import Op, grad_mode, input_slots, parents_of, unchanged
 from .engine import clock as _clock
 from .value import Value
 
@@ -436,14 +436,14 @@ def _join_tangent(join: Any, ts: Sequence[Any], inputs: Sequence[Any], axis: int
 
 ADD = Op(
     "+",
-    (lambda g, out, a, b: g, lambda g, out, a, b: g),
+    (unchanged, unchanged),
     ("d(a+b)/da = 1", "d(a+b)/db = 1"),
     "An addition passes its gradient unchanged to both inputs.",
     broadcasts=True,
 )
 SUB = Op(
     "-",
-    (lambda g, out, a, b: g, lambda g, out, a, b: -g),
+    (unchanged, lambda g, out, a, b: -g),
     ("d(a-b)/da = 1", "d(a-b)/db = -1"),
     "A subtraction passes its gradient to the first input and its negative to the second.",
     broadcasts=True,
@@ -541,7 +541,7 @@ _OPS = elementwise_rules.declare(
 MOD = Op(
     "%",
     (
-        lambda g, out, a, b: g,
+        unchanged,
         lambda g, out, a, b: -g * np.floor_divide(_data(a), _data(b)),
     ),
     ("d(a % b)/da = 1", "d(a % b)/db = -floor(a/b)"),
@@ -565,7 +565,7 @@ RESHAPE = Op(
 )
 BROADCAST_TO = Op(
     "broadcast_to",
-    (lambda g, out, a: g,),
+    (unchanged,),
     ("d broadcast(a)/da: sum over the copies",),
     "Broadcasting copies numbers; each copy's gradient is added back (the engine sums).",
     broadcasts=True,
@@ -1088,7 +1088,6 @@ class Tensor:
     # What the engine may store in the slot ``_grad`` without the ``grad`` setter's check:
     # an ndarray (of this Tensor's dtype, which the engine compares). See engine._backward.
     _grad_type: ClassVar[type] = np.ndarray
-    _grad_slot: ClassVar[Any]
     _sum_to_shape: ClassVar[Callable[[Any, tuple[int, ...]], Any]]
 
     def __init__(
@@ -1642,7 +1641,6 @@ class Tensor:
         return Tensor(x)
 
 
-Tensor._grad_slot = Tensor.__dict__["_grad"]  # the slot's own descriptor (see above)
 Tensor._sum_to_shape = _sum_to_shape  # how backward sums a broadcast input's gradient
 
 # A backward pass divides by zero and overflows where the numbers say so, without warnings.

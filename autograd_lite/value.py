@@ -459,6 +459,11 @@ class Value:
         """The inputs of the operation that made this Value, in argument order."""
         return parents_of(self)
 
+    # A Value can be the input of a Tensor op (lifted to a 0-d Tensor); the engine's loop
+    # for Tensor graphs reads and writes gradients as `_grad` (see engine), so a Value
+    # answers to that name too.
+    _grad = property(operator.attrgetter("grad"), lambda self, value: setattr(self, "grad", value))
+
     # -- arithmetic: forward on floats; the derivative rules are in the table above
 
     def __add__(self, other: Operand) -> Value:

@@ -113,3 +113,17 @@ def test_the_conversions_the_message_names_work() -> None:
     y.backward()
     assert v.grad == 3.0
     assert (Tensor([2.0]) + Tensor(v.data)).data.tolist() == [5.0]
+
+
+def test_a_value_computed_from_values_takes_its_gradient_from_a_tensor_graph() -> None:
+    # The Tensor loop of backward meets Value nodes inside the graph (not only leaves):
+    # d/da sum(t * tanh(a*b)) = sum(t) * (1 - tanh(ab)^2) * b.
+    a, b = Value(0.5), Value(-1.5)
+    inner = (a * b).tanh()
+    t = Tensor([1.0, 2.0, 4.0], requires_grad=True)
+    (t * inner).sum().backward()
+    slope = 1.0 - np.tanh(-0.75) ** 2
+    assert a.grad == pytest.approx(7.0 * slope * -1.5, rel=1e-14)
+    assert b.grad == pytest.approx(7.0 * slope * 0.5, rel=1e-14)
+    np.testing.assert_allclose(t.grad, np.full(3, np.tanh(-0.75)), rtol=1e-15)
+    assert isinstance(a.grad, float) and isinstance(t.grad, np.ndarray)
