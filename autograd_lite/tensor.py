@@ -200,6 +200,11 @@ def _quietly(function: Callable[..., Any], *args: Any) -> Any:
     return function(*args)
 
 
+# The ufuncs that the commonest ops call quietly, each wrapped once (one Python call each).
+_quiet_exp: Callable[..., Any] = np.errstate(over="ignore")(np.exp)
+_quiet_square: Callable[..., Any] = np.errstate(over="ignore")(np.square)
+
+
 def _sign_array(x: Any) -> Any:
     # PyTorch's sign: -1, 0 or 1, and 0 for nan (NumPy gives nan)
     return np.where(np.isnan(x), 0.0, np.sign(x))
@@ -213,7 +218,7 @@ def _sigmoid_array(x: Any) -> Any:
     if type(x) is not np.ndarray or x.ndim == 0:
         return 1.0 / (1.0 + _quietly(np.exp, -x))
     e = np.negative(x)
-    _quietly(np.exp, e, e)
+    _quiet_exp(e, e)
     e += 1.0
     return np.divide(1.0, e, e)
 
@@ -585,6 +590,9 @@ def _leaky_relu_op(slope: float) -> Op:
         "times it elsewhere.",
         elementwise=True,
     )
+
+
+_ALL_AXES = [tuple(range(ndim)) for ndim in range(65)]  # NumPy arrays have at most 64
 
 
 @functools.lru_cache(maxsize=256)
@@ -1263,6 +1271,9 @@ class Tensor:
         return _binary(DIV, np.divide, _operand(other, self), self, quiet=True)
 
     def __pow__(self, other: Operand) -> Tensor:
+        if (type(other) is int or type(other) is float) and other == 2:
+            # x ** 2 (a squared error): x*x, correctly rounded, as PyTorch computes it
+            return _node2(_quiet_square(self._data), self, _operand(2, self), POW)
         other = other if isinstance(other, Tensor) else _operand(other, self)
         return _binary(POW, np.power, self, other, quiet=True)
 
@@ -1444,7 +1455,9 @@ class Tensor:
         array([3., 7.])
         """
         data = self._data
-        if axis is None:  # the sum of everything (a loss) needs no axes parsed
+        if axis is None and not keepdims:  # the sum of everything (a loss)
+            return _node1(_add_reduce(data, None), self, _sum_op(_ALL_AXES[data.ndim], False))
+        if axis is None:
             axes = tuple(range(data.ndim))
         else:
             axes = _axes(axis, data.ndim, "sum", data.shape)

@@ -582,3 +582,23 @@ def test_a_bias_gradient_agrees_with_the_stepper_path_bit_for_bit() -> None:
     b.zero_grad()
     engine.backward(loss, np.ones(()), observer=lambda step: None)
     np.testing.assert_array_equal(b.grad, fast)
+
+
+@pytest.mark.parametrize("exponent", [2, 2.0])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_squaring_is_a_power_node_with_the_exact_square(exponent: float, dtype: type) -> None:
+    # x ** 2 computes x*x (correctly rounded, no warning when it overflows) but records
+    # the power the user wrote: a '**' node whose second input is the constant 2.
+    import warnings
+
+    data = np.array([1.1, -3.3, 1e200 if dtype is np.float64 else 1e30, 0.0], dtype=dtype)
+    x = Tensor(data, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = x**exponent
+        y.sum().backward()
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(y.data, data * data)
+    assert y.dtype == dtype and y.op is not None and y.op.name == "**"
+    assert y.parents[0] is x and y.parents[1].data.dtype == dtype and y.parents[1].item() == 2.0
+    np.testing.assert_array_equal(x.grad, 2.0 * data)
