@@ -530,7 +530,11 @@ def _backward(
             if node.grad is not None:
                 node.grad = None
     before = root.grad
-    root.grad = seed if before is None else before + seed
+    seeded = seed if before is None else before + seed
+    if arrays and type(seeded) is exact and seeded.dtype is root._data.dtype:
+        root._grad = seeded
+    else:
+        root.grad = seeded
 
     # The loops for raw data inline, for their node kinds, exactly the accumulation
     # `_propagate` performs (same rules, same order, same arithmetic): the generic

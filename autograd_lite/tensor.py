@@ -250,15 +250,16 @@ def _softmax_steps(x: Array, axis: int | None) -> Array:
 
 def _pow_base_rule(g: Any, out: Any, a: Any, b: Any) -> Any:
     # d a^b / da = b a^(b-1); PyTorch defines it as 0 where b == 0 (even at a == 0).
+    if type(b) is _ndarray and b.ndim == 0 and b.dtype is a.dtype and b.item() == 2:
+        # numbers, not nodes (whose rule is differentiated), of x ** 2: 2a is a + a
+        # exactly, and g times it goes into that fresh array (multiplication commutes)
+        twice = a + a
+        if type(g) is _ndarray and g.dtype is twice.dtype and g.shape == twice.shape:
+            twice *= g
+            return twice
+        return g * twice
     exponent = _data(b)
     if exponent.ndim == 0 and exponent.item() != 0:  # one power for all, x ** 2: no mask
-        if b is exponent and exponent.item() == 2:  # numbers, not nodes (whose rule is
-            # differentiated): a ** 1 is a itself, exactly; g times it, in the fresh array
-            twice = b * a
-            if type(g) is _ndarray and g.shape == twice.shape and g.dtype == twice.dtype:
-                twice *= g  # (the same rounding as g * (b * a): multiplication commutes)
-                return twice
-            return g * twice
         return g * (b * a ** (b - 1.0))
     return _where(exponent == 0, 0.0, g * (b * a ** (b - 1.0)))
 
@@ -394,13 +395,14 @@ def _ones(n: int, dtype: np.dtype[Any]) -> Array:
 
 
 def _sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
-    """:func:`engine.sum_to_shape`, with a bias added to a batch summed by
+    """:func:`engine.sum_to_shape`, with a bias added to a batch summed as in
     :func:`_column_sums` (the engine uses it for Tensors: ``Tensor._sum_to_shape``)."""
-    if type(grad) is _ndarray and grad.ndim == 2 and grad.shape[-1:] == shape[-1:]:
-        if len(shape) == 1:  # b of shape (n,) added to x of shape (batch, n)
-            return _column_sums(grad)
-        if shape[0] == 1:  # b of shape (1, n)
-            return _column_sums(grad).reshape(shape)
+    if type(grad) is _ndarray and grad.ndim == 2 and grad.dtype in _BLAS_FLOATS:
+        rows, columns = grad.shape
+        if shape == (columns,):  # b of shape (n,) added to x of shape (batch, n)
+            return _ones(rows, grad.dtype) @ grad
+        if shape == (1, columns):  # b of shape (1, n)
+            return (_ones(rows, grad.dtype) @ grad).reshape(shape)
     return engine.sum_to_shape(grad, shape)
 
 
