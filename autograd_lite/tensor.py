@@ -1244,23 +1244,35 @@ class Tensor:
 
     # -- arithmetic, broadcasting like NumPy; the derivative rules are in the table above
 
+    # The three commonest operators compute in place of calling _binary (a call less on
+    # every layer of a network); the error is _binary's.
+
     def __add__(self, other: Operand) -> Tensor:
         other = other if isinstance(other, Tensor) else _operand(other, self)
-        return _binary(ADD, np.add, self, other)
+        try:
+            return _node2(self._data + other._data, self, other, ADD)
+        except ValueError:
+            return _binary(ADD, np.add, self, other)
 
     def __radd__(self, other: Operand) -> Tensor:
         return _binary(ADD, np.add, _operand(other, self), self)
 
     def __sub__(self, other: Operand) -> Tensor:
         other = other if isinstance(other, Tensor) else _operand(other, self)
-        return _binary(SUB, np.subtract, self, other)
+        try:
+            return _node2(self._data - other._data, self, other, SUB)
+        except ValueError:
+            return _binary(SUB, np.subtract, self, other)
 
     def __rsub__(self, other: Operand) -> Tensor:
         return _binary(SUB, np.subtract, _operand(other, self), self)
 
     def __mul__(self, other: Operand) -> Tensor:
         other = other if isinstance(other, Tensor) else _operand(other, self)
-        return _binary(MUL, np.multiply, self, other)
+        try:
+            return _node2(self._data * other._data, self, other, MUL)
+        except ValueError:
+            return _binary(MUL, np.multiply, self, other)
 
     def __rmul__(self, other: Operand) -> Tensor:
         return _binary(MUL, np.multiply, _operand(other, self), self)
@@ -1291,7 +1303,11 @@ class Tensor:
         return _binary(MOD, np.remainder, _operand(other, self), self, quiet=True)
 
     def __matmul__(self, other: Operand) -> Tensor:
-        return _matmul(self, other if isinstance(other, Tensor) else _operand(other, self))
+        other = other if isinstance(other, Tensor) else _operand(other, self)
+        try:
+            return _node2(self._data @ other._data, self, other, MATMUL)
+        except ValueError:
+            return _matmul(self, other)  # which says what the shapes lack
 
     def __rmatmul__(self, other: Operand) -> Tensor:
         return _matmul(_operand(other, self), self)
