@@ -306,18 +306,23 @@ def _maximum_rule_second(g: Any, out: Any, a: Any, b: Any) -> Any:
     return _where(a > b, 0.0, _where(a == b, g * 0.5, g))
 
 
+# A matrix product's rules sum away the batch dimensions an input was broadcast along
+# themselves (engine.sum_to_shape), so the engine need not compare shapes at every product.
+
+
 def _matmul_rule_first(g: Any, out: Any, a: Any, b: Any) -> Any:
-    # NumPy treats a 1-d first operand as a row and a 1-d second operand as a column; the
-    # contribution keeps the batch dimensions of the output and the engine sums them away.
+    # NumPy treats a 1-d first operand as a row and a 1-d second operand as a column.
     if b.ndim == 2 and a.ndim >= 2:  # the common case, a batch times a matrix
         return g @ b.T
     if a.ndim == 1 and b.ndim == 1:
         return g * b
     if b.ndim == 1:  # (..., n, m) @ (m,): the gradient is the outer product g b^T
         return g.reshape((*g.shape, 1)) * b
-    if a.ndim == 1:  # (n,) @ (..., n, m): B g, per batch
-        return (b @ g.reshape((*g.shape, 1))).reshape(g.shape[:-1] + a.shape)
-    return g @ _matrix_transpose(b)
+    if a.ndim == 1:  # (n,) @ (..., n, m): B g, per batch, summed over the batch
+        return engine.sum_to_shape(
+            (b @ g.reshape((*g.shape, 1))).reshape(g.shape[:-1] + a.shape), a.shape
+        )
+    return engine.sum_to_shape(g @ _matrix_transpose(b), a.shape)
 
 
 def _matmul_rule_second(g: Any, out: Any, a: Any, b: Any) -> Any:
@@ -332,9 +337,10 @@ def _matmul_rule_second(g: Any, out: Any, a: Any, b: Any) -> Any:
         return g * a
     if a.ndim == 1:  # (n,) @ (..., n, m): the outer product a g^T, per batch
         return a.reshape((*a.shape, 1)) * g.reshape((*g.shape[:-1], 1, g.shape[-1]))
-    if b.ndim == 1:  # (..., n, m) @ (m,): g^T A, per batch
-        return (g.reshape((*g.shape[:-1], 1, g.shape[-1])) @ a).reshape(g.shape[:-1] + b.shape)
-    return _matrix_transpose(a) @ g
+    if b.ndim == 1:  # (..., n, m) @ (m,): g^T A, per batch, summed over the batch
+        per_batch = (g.reshape((*g.shape[:-1], 1, g.shape[-1])) @ a).reshape(g.shape[:-1] + b.shape)
+        return engine.sum_to_shape(per_batch, b.shape)
+    return engine.sum_to_shape(_matrix_transpose(a) @ g, b.shape)
 
 
 def _sigmoid_rule(g: Any, out: Any, a: Any) -> Any:
@@ -488,7 +494,6 @@ MATMUL = Op(
     (_matmul_rule_first, _matmul_rule_second),
     ("d(A@B)/dA: G @ B^T", "d(A@B)/dB: A^T @ G"),
     "A matrix product sends A the gradient times B transposed, and B A transposed times it.",
-    broadcasts=True,  # batch dimensions may have been broadcast; the engine sums them
     tangent=_matmul_tangent,
 )
 LINEAR = Op(
