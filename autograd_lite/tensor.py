@@ -14,7 +14,9 @@ Broadcasting: an elementwise op on shapes ``(4, 3)`` and ``(3,)`` uses each numb
 the second input four times, so its gradient is the sum of four contributions. Ops that
 broadcast are marked ``broadcasts=True``; their rules return contributions shaped like
 the output and the engine sums each back to its input's shape
-(:func:`~autograd_lite.engine.sum_to_shape`), one visible step.
+(:func:`~autograd_lite.engine.sum_to_shape`; a bias's gradient, summed over the batch, as
+a matrix-vector product), one visible step. A matrix product's batch dimensions are the
+exception: its own rules sum them, so backward compares no shapes at the commonest op.
 
 Numerics follow PyTorch in float64: ``log(0) = -inf``, ``log(-1) = nan``,
 ``exp(1000) = inf``, ``1 / 0 = inf``, ``sigmoid(-1000) = 0``; a Python int no float can
