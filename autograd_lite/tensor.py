@@ -218,7 +218,7 @@ def _sigmoid_array(x: Any) -> Any:
     # is 0, the correctly rounded limit and what PyTorch returns. One array, computed
     # in place.
     if type(x) is not np.ndarray or x.ndim == 0:
-        return 1.0 / (1.0 + _quietly(np.exp, -x))
+        return 1.0 / (1.0 + _quiet_exp(-x))
     e = np.negative(x)
     _quiet_exp(e, e)
     e += 1.0
@@ -405,12 +405,12 @@ def _ones(n: int, dtype: np.dtype[Any]) -> Array:
 def _sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
     """:func:`engine.sum_to_shape`, with a bias added to a batch summed as in
     :func:`_column_sums` (the engine uses it for Tensors: ``Tensor._sum_to_shape``)."""
-    if type(grad) is _ndarray and grad.ndim == 2 and grad.dtype in _BLAS_FLOATS:
-        rows, columns = grad.shape
+    if type(grad) is _ndarray and grad.ndim == 2:
+        columns = grad.shape[1]
         if shape == (columns,):  # b of shape (n,) added to x of shape (batch, n)
-            return _ones(rows, grad.dtype) @ grad
+            return _column_sums(grad)
         if shape == (1, columns):  # b of shape (1, n)
-            return (_ones(rows, grad.dtype) @ grad).reshape(shape)
+            return _column_sums(grad).reshape(shape)
     return engine.sum_to_shape(grad, shape)
 
 
@@ -1336,8 +1336,7 @@ class Tensor:
 
     def exp(self) -> Tensor:
         """e^x (``inf`` past about 709.78, without a warning)."""
-        with np.errstate(over="ignore"):
-            return _node(np.exp(self._data), (self,), _OPS.exp)
+        return _node1(_quiet_exp(self._data), self, _OPS.exp)
 
     def log(self) -> Tensor:
         """Natural logarithm: ``log(0) = -inf``, ``log(x < 0) = nan``."""
