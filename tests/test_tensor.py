@@ -451,6 +451,26 @@ def test_gradients_stored_without_the_setter_keep_its_promise() -> None:
     assert s.grad == 27.0
 
 
+def test_two_dimensional_products_are_numpys_products() -> None:
+    # Products of two matrices go through np.dot (faster than @ on small arrays); the
+    # numbers are NumPy's @ in every layout, to the last bits (exact where the sums are).
+    rng = np.random.default_rng(7)
+    for n, k, m in [(100, 16, 16), (100, 1, 16), (100, 16, 1), (1, 3, 1), (0, 3, 2), (3, 0, 2)]:
+        x, w = rng.normal(size=(n, k)), rng.normal(size=(m, k))
+        for a, b in [(x, w.T), (np.asfortranarray(x), np.ascontiguousarray(w.T)), (x[::-1], w.T)]:
+            got = (Tensor(a) @ Tensor(b)).data
+            assert got.shape == (n, m) and got.dtype == np.float64
+            np.testing.assert_allclose(got, a @ b, rtol=1e-14, atol=1e-14)
+    ints = rng.integers(-9, 9, size=(5, 4)), rng.integers(-9, 9, size=(4, 3))
+    product = Tensor(ints[0]) @ Tensor(ints[1])  # small whole numbers: every sum is exact
+    np.testing.assert_array_equal(product.data, ints[0] @ ints[1])
+    assert product.data.dtype == np.float64  # a Tensor holds floats
+    # 1-d operands and batches keep @'s rules, which np.dot's differ from
+    batch = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 4, 5))
+    np.testing.assert_array_equal((Tensor(batch[0]) @ Tensor(batch[1])).data, batch[0] @ batch[1])
+    assert (Tensor(np.ones(3)) @ Tensor(np.ones(3))).data.shape == ()
+
+
 def test_matmul_errors_name_shapes_and_the_cause() -> None:
     a = Tensor(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"^matmul: \(2, 3\) @ \(4, 5\): inner dimensions 3 and 4"):

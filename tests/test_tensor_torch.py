@@ -294,6 +294,8 @@ MATMUL_PAIRS = [
     ((3,), (5, 3, 4)),
     ((5, 2, 3), (3,)),
     ((1, 3), (3, 1)),
+    ((4, 1), (1, 3)),  # an outer product: NumPy's @ does not use BLAS for it, np.dot does
+    ((4, 3), (3, 1)),  # a matrix times a column (the last layer of a regression network)
 ]
 
 
