@@ -452,9 +452,12 @@ def test_gradients_stored_without_the_setter_keep_its_promise() -> None:
 
 
 def test_two_dimensional_products_are_numpys_products() -> None:
-    # Products of two matrices go through np.dot (faster than @ on small arrays); the
-    # numbers are NumPy's @ in every layout, to the last bits (exact where the sums are).
+    # Products of two small matrices go through np.dot (faster than @ on small arrays);
+    # the numbers are NumPy's @ in every layout, to the last bits (exact where the sums
+    # are). Large products are @'s own.
     rng = np.random.default_rng(7)
+    x, w = rng.normal(size=(64, 784)), rng.normal(size=(128, 784))
+    np.testing.assert_array_equal((Tensor(x) @ Tensor(w).T).data, x @ w.T)
     for n, k, m in [(100, 16, 16), (100, 1, 16), (100, 16, 1), (1, 3, 1), (0, 3, 2), (3, 0, 2)]:
         x, w = rng.normal(size=(n, k)), rng.normal(size=(m, k))
         for a, b in [(x, w.T), (np.asfortranarray(x), np.ascontiguousarray(w.T)), (x[::-1], w.T)]:
