@@ -309,7 +309,17 @@ def _maximum_rule_second(g: Any, out: Any, a: Any, b: Any) -> Any:
 
 
 def _product(x: Any, y: Any) -> Any:
-    """``x @ y``, through ``np.dot`` when both are small arrays of two dimensions.
+    """``x @ y``; two matrices (ndarrays of two dimensions) go through
+    :func:`_matrix_product`. Other shapes (1-d, batches of matrices, Tensors under
+    create_graph) keep ``@``, whose rules np.dot's differ from."""
+    if type(x) is _ndarray and type(y) is _ndarray and x.ndim == 2 and y.ndim == 2:
+        return _matrix_product(x, y)
+    return x @ y
+
+
+def _matrix_product(x: Array, y: Array) -> Array:
+    """``x @ y`` for two ndarrays of two dimensions (the caller has checked), through
+    ``np.dot`` when they are small.
 
     ``np.dot`` calls BLAS directly; ``@`` first goes through NumPy's generalized-ufunc
     machinery, and does not call BLAS at all for an outer product (an inner dimension of
@@ -319,12 +329,11 @@ def _product(x: Any, y: Any) -> Any:
     transposed (g.T @ x, 128x64 @ 64x784: 272 us against 284 us), so they keep ``@``.
     The numbers are the same product: bit for bit, except a matrix times a one-column
     matrix, which the two hand to different BLAS routines (they differ in the last bits).
-    Other shapes (1-d, batches of matrices, Tensors under create_graph) keep ``@``, whose
-    rules np.dot's differ from.
+    The matrix product's forward and rules call it directly: their own checks have
+    already found two matrices of numbers, and asking again costs, on every product.
     """
-    matrices = type(x) is _ndarray and type(y) is _ndarray and x.ndim == 2 and y.ndim == 2
-    if matrices and x.size * y.size <= _SMALL_PRODUCT:
-        return _dot(x, y)
+    if x.size * y.size <= _SMALL_PRODUCT:
+        return _dot(x, y)  # type: ignore[no-any-return]
     return x @ y
 
 
@@ -341,7 +350,9 @@ _dot = np.dot
 def _matmul_rule_first(g: Any, out: Any, a: Any, b: Any) -> Any:
     # NumPy treats a 1-d first operand as a row and a 1-d second operand as a column.
     if b.ndim == 2 and a.ndim >= 2:  # the common case, a batch times a matrix
-        return _product(g, b.T)
+        if a.ndim == 2 and type(g) is _ndarray:  # numbers, not nodes (create_graph)
+            return _matrix_product(g, b.T)
+        return g @ b.T
     if a.ndim == 1 and b.ndim == 1:
         return g * b
     if b.ndim == 1:  # (..., n, m) @ (m,): the gradient is the outer product g b^T
@@ -355,12 +366,14 @@ def _matmul_rule_first(g: Any, out: Any, a: Any, b: Any) -> Any:
 
 def _matmul_rule_second(g: Any, out: Any, a: Any, b: Any) -> Any:
     if a.ndim == 2 and b.ndim >= 2:
-        if b.ndim == 2 and type(b) is _ndarray and b.strides[0] < b.strides[1]:
-            # b is a transposed matrix (x @ W.T): its gradient in its own layout, the
-            # transpose of g^T a, which is W's gradient as BP4 writes it (and the faster
-            # product when W is wide: 784 inputs, 128 outputs)
-            return _product(g.T, a).T
-        return _product(a.T, g)
+        if b.ndim == 2 and type(g) is _ndarray:  # numbers, not nodes (create_graph)
+            if b.strides[0] < b.strides[1]:
+                # b is a transposed matrix (x @ W.T): its gradient in its own layout, the
+                # transpose of g^T a, which is W's gradient as BP4 writes it (and the
+                # faster product when W is wide: 784 inputs, 128 outputs)
+                return _matrix_product(g.T, a).T
+            return _matrix_product(a.T, g)
+        return a.T @ g
     if a.ndim == 1 and b.ndim == 1:
         return g * a
     if a.ndim == 1:  # (n,) @ (..., n, m): the outer product a g^T, per batch
@@ -1337,8 +1350,10 @@ class Tensor:
 
     def __matmul__(self, other: Operand) -> Tensor:
         other = other if isinstance(other, Tensor) else _operand(other, self)
+        x, y = self._data, other._data
         try:
-            return _node2(_product(self._data, other._data), self, other, MATMUL)
+            data = _matrix_product(x, y) if x.ndim == 2 and y.ndim == 2 else x @ y
+            return _node2(data, self, other, MATMUL)
         except ValueError:
             return _matmul(self, other)  # which says what the shapes lack
 
