@@ -68,9 +68,10 @@ def test_every_engine_agrees_with_the_closed_form(case: tuple[Any, ...]) -> None
     # The same verdict, checked directly on the numbers (not through compare's judgement):
     reference = report.results["closed_form"]
     # A difference quotient also carries the rounding of the two costs it subtracts,
-    # divided by the step: compare's noise model (32 ulps of |C|, over h). Without it a
+    # divided by the step: compare's own noise model (ulps of |C|, over h). Without it a
     # quantity near zero (a delta of 6e-7) could fail on rounding alone.
-    rounding = 32 * np.finfo(np.float64).eps * abs(reference.cost) / compare_module.NUMERIC_STEP
+    ulps = compare_module._NOISE_ULPS * np.finfo(np.float64).eps
+    rounding = ulps * abs(reference.cost) / compare_module.NUMERIC_STEP
     for name in (*EXACT, "numeric"):
         result = report.results[name]
         bound = 1e-10 if name in EXACT else 1e-6
